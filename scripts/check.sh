@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# What a maintainer runs first on the series, one TAP line per check:
+#   - patches/ applies to the base without fuzz, and exporting the result
+#     gives patches/ back byte for byte;
+#   - each patch: checkpatch --strict clean (the sign-off is the sender's),
+#     an Assisted-by: trailer and no Signed-off-by:;
+#   - kernel-doc -Wall is silent on the files the series adds;
+#   - each prefix of the series builds with configs/vm.config (bisectable),
+#     and the C files the series touches build with W=1 without a warning.
+# Leaves $WORK/linux at the top of the series, built in $WORK/build/vm.
+. "$(dirname "$0")/lib.sh"
+
+n=0 bad=0
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+notok() { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n $1"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
+
+"$TOP/scripts/apply.sh"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+OUT=$tmp "$TOP/scripts/export.sh" 2>/dev/null
+check "export(apply(patches)) == patches" \
+	diff -r -x cover-letter.txt "$TOP/patches" "$tmp"
+
+cd "$TREE"
+for p in $(cat "$TOP/patches/series"); do
+	f=$TOP/patches/$p
+	check "checkpatch --strict $p" ./scripts/checkpatch.pl -q --strict --no-signoff "$f"
+	check "trailers $p" eval "grep -q '^Assisted-by: ' '$f' && ! grep -q '^Signed-off-by: ' '$f'"
+done
+
+added=$(git diff --name-only --diff-filter=A base..HEAD -- '*.c' '*.h')
+if [ -n "$added" ]; then
+	check "kernel-doc -Wall on added files" \
+		eval "! ./scripts/kernel-doc -none -Wall $(echo $added) 2>&1 | grep ."
+fi
+
+branch=$(git symbolic-ref --short HEAD)
+for c in $(git rev-list --reverse base..HEAD); do
+	git checkout -q "$c"
+	check "builds: $(git log -1 --format=%s)" "$TOP/scripts/build.sh"
+done
+git checkout -q "$branch"
+
+O=$WORK/build/vm
+objs=$(git diff --name-only base..HEAD -- '*.c' | sed 's/\.c$/.o/' |
+	while read -r o; do [ -e "$O/$o" ] && echo "$o"; done)
+if [ -n "$objs" ]; then
+	touch $(echo "$objs" | sed 's/\.o$/.c/')
+	check "W=1 without warnings: $(echo $objs)" \
+		eval "! ${KMAKE[*]@Q} O=$O W=1 $(echo $objs) 2>&1 | grep -E 'warning:|error:'"
+	touch $(echo "$objs" | sed 's/\.o$/.c/')	# rebuilt without W=1 next time
+fi
+echo "check: $((n - bad)) passed, $bad failed"
+[ "$bad" -eq 0 ]

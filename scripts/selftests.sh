@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Build the selftests that scripts/vm-run.sh runs in the VM, statically linked,
+# from $WORK/linux into $WORK/build/selftests, against the UAPI headers of the
+# VM kernel (make headers_install into $O/usr/include; O as in build.sh).
+# Writes nothing into the source tree (checked).  Result: bin/ holds the
+# binaries, tests.list the runs ("name [args]" a line) for tests/vm/run-tests.
+. "$(dirname "$0")/lib.sh"
+
+# KVM selftests, as paths under tools/testing/selftests/kvm.
+KVM_TESTS="guest_memfd_test guest_print_test kvm_binary_stats_test
+	x86/private_mem_conversions_test set_memory_region_test"
+# mm selftests built from NAME.c + vm_util.c + hugepage_settings.c.
+MM_TESTS="hugetlb-mmap"
+# Runs with arguments, in addition to one plain run of each test.
+EXTRA_RUNS="hugetlb-mmap 1024 30"	# 1 GiB of 1G pages
+
+K=${O:-$WORK/build/vm}	# the kernel build, as in build.sh
+OUT=$WORK/build/selftests
+SELF=$TREE/tools/testing/selftests
+KHDR=$K/usr/include
+tree_state() { git -C "$TREE" status --porcelain --ignored; }
+
+before=$(tree_state)
+cd "$TREE"
+say "headers_install -> $KHDR"
+"${KMAKE[@]}" O="$K" headers_install
+
+say "kvm selftests: $(echo $KVM_TESTS)"
+# CC on the command line, or lib.mk resets it; USERLDFLAGS is lib.mk's hook
+# for extra link flags (the kvm Makefile appends -pthread -no-pie to LDFLAGS).
+make -s -j"$JOBS" -C "$SELF/kvm" ARCH=x86_64 CC="ccache gcc" \
+	OUTPUT="$OUT/kvm" KHDR_INCLUDES="-isystem $KHDR" USERLDFLAGS=-static \
+	$(printf "$OUT/kvm/%s " $KVM_TESTS)
+
+# The mm Makefile generates local_config.* in the tree: call gcc directly.
+say "mm selftests: $MM_TESTS"
+mkdir -p "$OUT/mm"
+for t in $MM_TESTS; do
+	(cd "$SELF/mm" && gcc -static -Wall -O2 -D_GNU_SOURCE= -U_FORTIFY_SOURCE \
+		-I.. -isystem "$KHDR" -isystem "$TREE/tools/include/uapi" \
+		"$t.c" vm_util.c hugepage_settings.c -lrt -lpthread -lm -o "$OUT/mm/$t")
+done
+
+rm -rf "$OUT/bin"
+mkdir -p "$OUT/bin"
+for t in $KVM_TESTS; do cp "$OUT/kvm/$t" "$OUT/bin/"; done
+for t in $MM_TESTS; do cp "$OUT/mm/$t" "$OUT/bin/"; done
+{ ls "$OUT/bin"; printf '%s\n' "$EXTRA_RUNS"; } > "$OUT/tests.list"
+
+[ "$(tree_state)" = "$before" ] || die "the build changed $TREE: $(tree_state)"
+say "$(wc -l < "$OUT/tests.list") runs in $OUT/tests.list"

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Every test: the series checks (check.sh, which also builds the VM
+# kernel), the KUnit suite on QEMU (kunit.sh), and the selftests in a VM
+# (selftests.sh, vm-run.sh).  Prints each stage with its time and ends
+# with "N passed, N failed"; exits non-zero on any failure or on a stage
+# that ended without its results.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$WORK/logs"
+pass=0 fail=0 skip=0 t0=$SECONDS
+stage() {	# stage NAME PARSER CMD...: run CMD, add up its results
+	local name=$1 parse=$2 log=$WORK/logs/$1.log t=$SECONDS rc=0 r
+	shift 2
+	say "stage $name"
+	"$@" >"$log" 2>&1 || rc=$?
+	read -r p f s < <($parse "$log")
+	[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1	# failed without saying what
+	[ "$parse" = none ] || [ $((p + f + s)) -gt 0 ] || f=1	# no results
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	printf '==> stage %s: %d passed, %d failed, %d skipped in %ds (exit %d, log %s)\n' \
+		"$name" "$p" "$f" "$s" $((SECONDS - t)) "$rc" "$log"
+	[ "$rc" -eq 0 ] || { grep -E '^not ok|FAIL|error' "$log" | tail -n 20 || true; }
+}
+tap() { awk '/^ok / { if (/# SKIP/) s++; else p++ } /^not ok / { f++ }
+	END { print p + 0, f + 0, s + 0 }' "$1"; }
+kunit() { sed -n 's/.*Ran [0-9]* tests\?: \(.*\)/\1/p' "$1" | tail -n 1 |
+	awk -F', ' '{ for (i = 1; i <= NF; i++) { split($i, a, ": "); r[a[1]] = a[2] } }
+	END { print r["passed"] + 0, r["failed"] + r["crashed"] + 0, r["skipped"] + 0 }'; }
+vm() { sed -n 's/^vm-run: \([0-9]*\) passed, \([0-9]*\) skipped, \([0-9]*\) failed, \([0-9]*\) missing.*/\1 \3 \2 \4/p' "$1" |
+	awk '{ print $1, $2 + $4, $3 } END { if (!NR) print 0, 0, 0 }'; }
+none() { echo 0 0 0; }
+
+"$TOP/scripts/deps.sh"
+stage check tap "$TOP/scripts/check.sh"
+stage kunit kunit "$TOP/scripts/kunit.sh"
+stage selftests-build none "$TOP/scripts/selftests.sh"
+stage vm vm "$TOP/scripts/vm-run.sh"
+say "all stages in $((SECONDS - t0))s"
+echo "$pass passed, $fail failed${skip:+, $skip skipped}" | sed 's/, 0 skipped$//'
+[ "$fail" -eq 0 ]
