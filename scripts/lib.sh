@@ -3,7 +3,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=${WORK:-$TOP/work}
 BASE=$WORK/base            # pristine 7.3 as a git repo (first commit)
-TREE=$WORK/linux           # base + patches/, made by scripts/apply.sh
+TREE=${TREE:-$WORK/linux}           # base + patches/, made by scripts/apply.sh
 JOBS=${JOBS:-$(nproc)}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
