@@ -5,8 +5,7 @@ S := scripts
 .PHONY: demo test check apply export build kunit vm series clean distclean
 
 demo:		## boot the patched kernel and run the guest_memfd demo
-	$(S)/deps.sh && $(S)/apply.sh && $(S)/build.sh && $(S)/selftests.sh
-	$(S)/vm-run.sh "run-tests guest_memfd_test"
+	$(S)/deps.sh && $(S)/apply.sh && $(S)/build.sh && $(S)/demo.sh
 
 test:		## every test; ends with "N passed, N failed"
 	$(S)/test.sh

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What a VMM does to back guest memory with HugeTLB pages through
+ * guest_memfd (GUEST_MEMFD_FLAG_HUGE_PAGES), with the HugeTLB pool counters
+ * and KVM's stage-2 mapping counts printed after each step.
+ *
+ *   gmem_demo [LOG2 NR_PAGES]...	default: 21 4  30 1  (4x2M, 1x1G)
+ *
+ * The guest runs in 32-bit protected mode without paging: it writes one
+ * word to every 4K page of the guest_memfd memslot and halts.
+ */
+#define _GNU_SOURCE
+#include <err.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/falloc.h>
+#include <linux/kvm.h>
+
+#define GMEM_GPA	(1UL << 30)	/* 1G aligned: huge pages of any size fit */
+#define CODE_GPA	0x1000UL
+
+static int kvm, vm, stats_fd;
+
+static long pool(int log2, const char *what)
+{
+	char path[128];
+	long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%lukB/%s",
+		 (1UL << log2) >> 10, what);
+	f = fopen(path, "r");
+	if (f && fscanf(f, "%ld", &val) != 1)
+		val = -1;
+	if (f)
+		fclose(f);
+	return val;
+}
+
+/* One value of KVM's binary stats (Documentation/virt/kvm/api.rst, 4.133). */
+static unsigned long stat(const char *name)
+{
+	struct kvm_stats_header h;
+	char desc[sizeof(struct kvm_stats_desc) + 64];
+	struct kvm_stats_desc *d = (void *)desc;
+	unsigned long val;
+	unsigned int i;
+
+	if (pread(stats_fd, &h, sizeof(h), 0) != sizeof(h))
+		err(1, "stats header");
+	for (i = 0; i < h.num_desc; i++) {
+		size_t sz = sizeof(*d) + h.name_size;
+
+		if (sz > sizeof(desc) || pread(stats_fd, d, sz, h.desc_offset + i * sz) != sz)
+			err(1, "stats descriptor");
+		if (strcmp(d->name, name))
+			continue;
+		if (pread(stats_fd, &val, sizeof(val), h.data_offset + d->offset) != sizeof(val))
+			err(1, "stats data");
+		return val;
+	}
+	errx(1, "no stat %s", name);
+}
+
+static void row(const char *step, int log2)
+{
+	printf("%-4s %-28s %6ld %6ld %8lu %6lu %6lu\n",
+	       log2 == 30 ? "1G" : "2M", step, pool(log2, "free_hugepages"),
+	       pool(log2, "resv_hugepages"), stat("pages_4k"), stat("pages_2m"),
+	       stat("pages_1g"));
+}
+
+static void run_guest(unsigned long size)
+{
+	/* mov edi,GMEM_GPA; mov ecx,pages; 1: mov [edi],edi; add edi,4096; loop 1b; hlt */
+	unsigned char code[] = { 0xbf, 0, 0, 0, 0, 0xb9, 0, 0, 0, 0,
+				 0x89, 0x3f, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00,
+				 0xe2, 0xf6, 0xf4 };
+	struct kvm_segment seg = { .base = 0, .limit = 0xffffffff, .present = 1,
+				   .s = 1, .db = 1, .g = 1 };
+	unsigned int gpa = GMEM_GPA, pages = size >> 12;
+	struct kvm_userspace_memory_region2 slot0;
+	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2 };
+	struct kvm_sregs sregs;
+	struct kvm_run *run;
+	void *low;
+	int vcpu;
+
+	memcpy(code + 1, &gpa, 4);
+	memcpy(code + 6, &pages, 4);
+	low = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	memcpy(low + CODE_GPA, code, sizeof(code));
+	slot0 = (struct kvm_userspace_memory_region2){
+		.slot = 0, .memory_size = 0x10000, .userspace_addr = (unsigned long)low };
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &slot0))
+		err(1, "KVM_SET_USER_MEMORY_REGION2 (code)");
+
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu < 0)
+		err(1, "KVM_CREATE_VCPU");
+	run = mmap(NULL, ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0), PROT_READ | PROT_WRITE,
+		   MAP_SHARED, vcpu, 0);
+	if (ioctl(vcpu, KVM_GET_SREGS, &sregs))
+		err(1, "KVM_GET_SREGS");
+	sregs.cs = seg;
+	sregs.cs.type = 11;	/* code, execute/read, accessed */
+	sregs.cs.selector = 8;
+	seg.type = 3;		/* data, read/write, accessed */
+	seg.selector = 16;
+	sregs.ds = sregs.es = sregs.ss = sregs.fs = sregs.gs = seg;
+	sregs.cr0 = 1;		/* protected mode, no paging */
+	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) || ioctl(vcpu, KVM_SET_REGS, &regs))
+		err(1, "KVM_SET_SREGS/REGS");
+	if (ioctl(vcpu, KVM_RUN, 0))
+		err(1, "KVM_RUN");
+	if (run->exit_reason != KVM_EXIT_HLT)
+		errx(1, "guest exit %u, expected HLT", run->exit_reason);
+
+	/* The vCPU holds a reference to the VM: drop it with the VM. */
+	munmap(run, ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0));
+	close(vcpu);
+}
+
+static void demo(int log2, unsigned long nr)
+{
+	unsigned long hpage = 1UL << log2, size = nr * hpage;
+	struct kvm_create_guest_memfd gmem = {
+		.size = size,
+		/* MMAP without INIT_SHARED: the guest runs from guest_memfd. */
+		.flags = GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_HUGE_PAGES,
+		.huge_page_size_log2 = log2,
+	};
+	struct kvm_userspace_memory_region2 slot = {
+		.slot = 1, .flags = KVM_MEM_GUEST_MEMFD, .guest_phys_addr = GMEM_GPA,
+		.memory_size = size, .guest_memfd_offset = 0,
+	};
+	long free0 = pool(log2, "free_hugepages"), resv0 = pool(log2, "resv_hugepages");
+	int fd;
+
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	stats_fd = ioctl(vm, KVM_GET_STATS_FD, 0);
+	if (vm < 0 || stats_fd < 0)
+		err(1, "KVM_CREATE_VM");
+	row("start", log2);
+
+	fd = ioctl(vm, KVM_CREATE_GUEST_MEMFD, &gmem);
+	if (fd < 0)
+		err(1, "KVM_CREATE_GUEST_MEMFD %lu x %luM", nr, hpage >> 20);
+	row("create guest_memfd", log2);
+
+	slot.guest_memfd = fd;
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &slot))
+		err(1, "KVM_SET_USER_MEMORY_REGION2 (guest_memfd)");
+	row("bind memslot", log2);
+
+	run_guest(size);
+	row("guest touched every page", log2);
+
+	if (fallocate(fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, 0, hpage))
+		err(1, "PUNCH_HOLE");
+	row("punch hole: first huge page", log2);
+
+	close(fd);
+	close(stats_fd);
+	close(vm);
+	printf("%-4s %-28s %6ld %6ld\n", log2 == 30 ? "1G" : "2M",
+	       "close guest_memfd and VM", pool(log2, "free_hugepages"),
+	       pool(log2, "resv_hugepages"));
+	if (pool(log2, "free_hugepages") != free0 || pool(log2, "resv_hugepages") != resv0)
+		errx(1, "the pool is not back to where it started");
+}
+
+int main(int argc, char **argv)
+{
+	const char *dflt[] = { "", "21", "4", "30", "1" };
+	int i;
+
+	if (argc < 3) {
+		argv = (char **)dflt;
+		argc = 5;
+	}
+	kvm = open("/dev/kvm", O_RDWR);
+	if (kvm < 0)
+		err(1, "/dev/kvm");
+	if (!(ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_FLAGS) &
+	      GUEST_MEMFD_FLAG_HUGE_PAGES))
+		errx(1, "GUEST_MEMFD_FLAG_HUGE_PAGES is not supported");
+
+	printf("%-4s %-28s %6s %6s %8s %6s %6s\n", "size", "step", "free", "resv",
+	       "4K maps", "2M", "1G");
+	for (i = 1; i + 1 < argc; i += 2) {
+		int log2 = atoi(argv[i]);
+
+		if (pool(log2, "free_hugepages") < 0) {
+			printf("%-4s no HugeTLB pages of 2^%d bytes\n", "", log2);
+			continue;
+		}
+		demo(log2, strtoul(argv[i + 1], NULL, 0));
+	}
+	return 0;
+}
