@@ -4,6 +4,21 @@
 . "$(dirname "$0")/lib.sh"
 
 "$TOP/scripts/fetch-base.sh"
+# Never throw away work: a tree with uncommitted changes, or with commits
+# that patches/ does not hold (make export), is left alone unless FORCE=1.
+unsaved() {
+	local tmp rc=1
+	git -C "$TREE" diff --quiet HEAD || return 0
+	[ "$(git -C "$TREE" rev-list --count base..HEAD)" -gt 0 ] || return 1
+	tmp=$(mktemp -d)
+	OUT=$tmp "$TOP/scripts/export.sh" 2>/dev/null &&
+		diff -rq -x cover-letter.txt "$TOP/patches" "$tmp" >/dev/null || rc=0
+	rm -rf "$tmp"
+	return $rc
+}
+if [ -d "$TREE/.git" ] && [ -z "${FORCE:-}" ] && unsaved; then
+	die "$TREE has work that is not in patches/: make export, or FORCE=1"
+fi
 rm -rf "$TREE"
 git clone -q "$BASE" "$TREE"
 cd "$TREE"

@@ -15,5 +15,7 @@ mkdir -p "$out"
 rm -f "$out"/*.patch
 git format-patch -q --zero-commit --no-signature --base=base \
 	--cover-letter --cover-from-description=subject -o "$out" base..HEAD
+# The cover letter's date is the last commit's, not the time of export.
+sed -i "0,/^Date: /s/^Date: .*/Date: $(git log -1 --format=%aD)/" "$out/0000-cover-letter.patch"
 (cd "$out" && ls [0-9]*.patch | grep -v '^0000-cover-letter' >series)
 say "exported $(wc -l <"$out/series") patches to $out"

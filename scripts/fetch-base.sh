@@ -42,6 +42,7 @@ else
 fi
 cd "$BASE"
 git init -q
+git config gc.auto 0	# no background repack racing the clones of apply.sh
 git add -A -f .	# -f: Debian's top-level .gitignore ignores '/*'
 # Fixed identity and date: the same source always gives the same base
 # commit, so the series' base-commit line is stable.
