@@ -13,7 +13,7 @@ branch=$(git symbolic-ref --short HEAD)
 git config "branch.$branch.description" "$(cat "$TOP/patches/cover-letter.txt")"
 mkdir -p "$out"
 rm -f "$out"/*.patch
-git format-patch -q --zero-commit --no-signature --base=base \
+git -c core.abbrev=12 format-patch -q --zero-commit --no-signature --base=base \
 	--cover-letter --cover-from-description=subject -o "$out" base..HEAD
 # The cover letter's date is the last commit's, not the time of export.
 sed -i "0,/^Date: /s/^Date: .*/Date: $(git log -1 --format=%aD)/" "$out/0000-cover-letter.patch"

@@ -20,6 +20,7 @@ SELF=$TREE/tools/testing/selftests
 KHDR=$K/usr/include
 tree_state() { git -C "$TREE" status --porcelain --ignored; }
 
+rm -rf "$OUT"	# 10s to rebuild; stale .d files could name another tree
 before=$(tree_state)
 cd "$TREE"
 say "headers_install -> $KHDR"
