@@ -21,7 +21,7 @@
 
 K=${O:-$WORK/build/vm}	# the kernel build, as in build.sh
 ST=$WORK/build/selftests
-CMDLINE="console=ttyS0 panic=-1 kunit.enable=0 hugepagesz=2M hugepages=64 hugepagesz=1G hugepages=2"
+CMDLINE="console=ttyS0 panic=-1 kunit.enable=0 hugepagesz=2M hugepages=64 hugepagesz=1G hugepages=0:1,1:1"
 TIMEOUT=1800
 # SVM with nested paging for kvm_amd; 1G pages; minus what TCG lacks (quiet).
 CPU=EPYC,+svm,+npt,+pdpe1gb,-rdseed,-sha-ni,-fxsr-opt,-misalignsse,-3dnowprefetch
@@ -59,14 +59,15 @@ printf '%s\n' "$CMD" > "$R/root/cmd"
 LOG=$WORK/logs/vm-run-$(date +%Y%m%d-%H%M%S)-$$.log
 say "booting $K/arch/x86/boot/bzImage; log: $LOG"
 start=$SECONDS
-# One socket per NUMA node (else the kernel warns about the topology); 3G per
-# node, so that each has whole free 1G ranges for the boot-time 1G pages.
+# One socket per NUMA node (else the kernel warns about the topology).  Node 0
+# is 0-3G and 4G-7G, node 1 7G-10G: each keeps a free 1G range for its
+# boot-time 1G page once the kernel's early allocations are made.
 # --foreground: qemu may read the terminal (it is the guest's console).
 # sed: CRs and SeaBIOS's terminal resets out.
 set +e
 timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 -nographic -no-reboot \
-	-accel tcg,thread=multi -cpu "$CPU" -smp 2,sockets=2 -m 6G \
-	-object memory-backend-ram,id=m0,size=3G -numa node,nodeid=0,cpus=0,memdev=m0 \
+	-accel tcg,thread=multi -cpu "$CPU" -smp 2,sockets=2 -m 9G \
+	-object memory-backend-ram,id=m0,size=6G -numa node,nodeid=0,cpus=0,memdev=m0 \
 	-object memory-backend-ram,id=m1,size=3G -numa node,nodeid=1,cpus=1,memdev=m1 \
 	-kernel "$K/arch/x86/boot/bzImage" -initrd "$R/initramfs.cpio.gz" \
 	-append "$CMDLINE" 2>&1 | sed -u 's/\r$//; s/\x1b\(c\|\[[0-9;?]*[a-zA-Z]\)//g' | tee "$LOG"
