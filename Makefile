@@ -2,13 +2,16 @@
 # See README.md.  Every target installs what it needs (scripts/deps.sh).
 S := scripts
 
-.PHONY: demo test check apply export build kunit vm series clean distclean
+.PHONY: demo test bench check apply export build kunit vm series clean distclean
 
 demo:		## boot the patched kernel and run the guest_memfd demo
 	$(S)/deps.sh && $(S)/apply.sh && $(S)/build.sh && $(S)/demo.sh
 
 test:		## every test; ends with "N passed, N failed"
 	$(S)/test.sh
+
+bench:		## guest_memfd benchmark -> results/ (kernel built by make test/demo)
+	$(S)/deps.sh && $(S)/bench.sh
 
 check:		## series checks: applies, round-trips, checkpatch, bisectable
 	$(S)/deps.sh && $(S)/check.sh

@@ -21,58 +21,19 @@
 #include <linux/falloc.h>
 #include <linux/kvm.h>
 
+#include "vmm.h"
+
 #define GMEM_GPA	(1UL << 30)	/* 1G aligned: huge pages of any size fit */
 #define CODE_GPA	0x1000UL
 
 static int kvm, vm, stats_fd;
 
-static long pool(int log2, const char *what)
-{
-	char path[128];
-	long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%lukB/%s",
-		 (1UL << log2) >> 10, what);
-	f = fopen(path, "r");
-	if (f && fscanf(f, "%ld", &val) != 1)
-		val = -1;
-	if (f)
-		fclose(f);
-	return val;
-}
-
-/* One value of KVM's binary stats (Documentation/virt/kvm/api.rst, 4.133). */
-static unsigned long stat(const char *name)
-{
-	struct kvm_stats_header h;
-	char desc[sizeof(struct kvm_stats_desc) + 64];
-	struct kvm_stats_desc *d = (void *)desc;
-	unsigned long val;
-	unsigned int i;
-
-	if (pread(stats_fd, &h, sizeof(h), 0) != sizeof(h))
-		err(1, "stats header");
-	for (i = 0; i < h.num_desc; i++) {
-		size_t sz = sizeof(*d) + h.name_size;
-
-		if (sz > sizeof(desc) || pread(stats_fd, d, sz, h.desc_offset + i * sz) != sz)
-			err(1, "stats descriptor");
-		if (strcmp(d->name, name))
-			continue;
-		if (pread(stats_fd, &val, sizeof(val), h.data_offset + d->offset) != sizeof(val))
-			err(1, "stats data");
-		return val;
-	}
-	errx(1, "no stat %s", name);
-}
-
 static void row(const char *step, int log2)
 {
 	printf("%-4s %-28s %6ld %6ld %8lu %6lu %6lu\n",
 	       log2 == 30 ? "1G" : "2M", step, pool(log2, "free_hugepages"),
-	       pool(log2, "resv_hugepages"), stat("pages_4k"), stat("pages_2m"),
-	       stat("pages_1g"));
+	       pool(log2, "resv_hugepages"), stat(stats_fd, "pages_4k"),
+	       stat(stats_fd, "pages_2m"), stat(stats_fd, "pages_1g"));
 }
 
 static void run_guest(unsigned long size)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Install what the build, the tests and the demo need, from Debian's
-# archive.  Idempotent: does nothing when everything is there.
+# Install what the build, the tests, the demo and the benchmark need, from
+# Debian's archive.  Idempotent: does nothing when everything is there.
 set -euo pipefail
 pkgs=(gcc make bc bison flex perl python3 git rsync cpio gzip xz-utils
-      libelf-dev libssl-dev libc6-dev ccache qemu-system-x86 busybox-static b4 python3-ply)
+      libelf-dev libssl-dev libc6-dev ccache qemu-system-x86 busybox-static b4 python3-ply
+      gnuplot-nox)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -5,9 +5,12 @@
 # scripts/selftests.sh in /tests, and run a shell command there (default:
 # run-tests, i.e. all of them; tests/vm/init and tests/vm/run-tests).
 #
-#   scripts/vm-run.sh [--cmdline ARGS] [--timeout SECS] [--file PATH]... [CMD...]
+#   scripts/vm-run.sh [--cmdline ARGS] [--pools ARGS] [--timeout SECS]
+#                     [--file PATH]... [CMD...]
 #
 #   --cmdline ARGS   added to the kernel command line
+#   --pools ARGS     the HugeTLB pools (default: 64 2M pages, one 1G page a
+#                    node): a second hugepagesz=2M in --cmdline is ignored
 #   --timeout SECS   kill the guest after SECS (default 1800)
 #   --file PATH      copy PATH into /tests (in $PATH in the guest); repeatable
 #   CMD...           a shell command line, e.g. 'run-tests "hugetlb-mmap 4 21"'
@@ -21,7 +24,8 @@
 
 K=${O:-$WORK/build/vm}	# the kernel build, as in build.sh
 ST=$WORK/build/selftests
-CMDLINE="console=ttyS0 panic=-1 kunit.enable=0 hugepagesz=2M hugepages=64 hugepagesz=1G hugepages=0:1,1:1"
+CMDLINE="console=ttyS0 panic=-1 kunit.enable=0"
+POOLS="hugepagesz=2M hugepages=64 hugepagesz=1G hugepages=0:1,1:1"
 TIMEOUT=1800
 # SVM with nested paging for kvm_amd; 1G pages; minus what TCG lacks (quiet).
 CPU=EPYC,+svm,+npt,+pdpe1gb,-rdseed,-sha-ni,-fxsr-opt,-misalignsse,-3dnowprefetch
@@ -30,6 +34,7 @@ FILES=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--cmdline) CMDLINE+=" $2"; shift 2 ;;
+	--pools) POOLS=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--file) FILES+=("$2"); shift 2 ;;
 	-h|--help) sed -n '2,/^\. /s/^# \{0,1\}//p' "$0"; exit 0 ;;
@@ -70,7 +75,7 @@ timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 -nographic -no-reboot \
 	-object memory-backend-ram,id=m0,size=6G -numa node,nodeid=0,cpus=0,memdev=m0 \
 	-object memory-backend-ram,id=m1,size=3G -numa node,nodeid=1,cpus=1,memdev=m1 \
 	-kernel "$K/arch/x86/boot/bzImage" -initrd "$R/initramfs.cpio.gz" \
-	-append "$CMDLINE" 2>&1 | sed -u 's/\r$//; s/\x1b\(c\|\[[0-9;?]*[a-zA-Z]\)//g' | tee "$LOG"
+	-append "$CMDLINE $POOLS" 2>&1 | sed -u 's/\r$//; s/\x1b\(c\|\[[0-9;?]*[a-zA-Z]\)//g' | tee "$LOG"
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] ||

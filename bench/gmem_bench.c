@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * guest_memfd with 4K and with HugeTLB pages (GUEST_MEMFD_FLAG_HUGE_PAGES),
+ * and a HugeTLB memfd for comparison, 1 GiB at a time: population with
+ * fallocate(), teardown with close() (until the HugeTLB pool is back), and
+ * the fault-in by a vCPU that writes to every 4K page of a guest_memfd-only
+ * memslot (KVM_RUN, then KVM's stage-2 mapping counts).
+ *
+ *   gmem_bench [RUNS]	default 5
+ *
+ * Each is run RUNS + 1 times; the first, a warm-up, only has its own column
+ * (e.g. QEMU backs guest memory when it is first touched).  Prints a markdown
+ * table and a "dat GROUP NAME MEDIAN MIN MAX" line per row for the plot.
+ */
+#define _GNU_SOURCE
+#include <linux/memfd.h>
+#include <err.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/falloc.h>
+#include <linux/kvm.h>
+
+#include "vmm.h"
+
+#define SIZE		(1UL << 30)	/* of each file, and of the guest's memory */
+#define GMEM_GPA	(1UL << 30)	/* 1G..2G: below 4G, as the guest has no paging */
+#define CODE_GPA	0x1000UL
+#define MAX_RUNS	99
+
+struct backing {
+	const char *name;
+	int log2;	/* page size */
+	int gmem;	/* guest_memfd, else memfd_create(MFD_HUGETLB) */
+};
+
+static const struct backing backings[] = {
+	{ "guest_memfd 4K", 12, 1 }, { "guest_memfd 2M", 21, 1 },
+	{ "guest_memfd 1G", 30, 1 },	/* the NR_GMEM first ones */
+	{ "memfd HugeTLB 2M", 21, 0 }, { "memfd HugeTLB 1G", 30, 0 },
+};
+#define NR_BACKINGS	(sizeof(backings) / sizeof(backings[0]))
+#define NR_GMEM		3
+
+struct result {
+	double v[MAX_RUNS + 1];	/* [0]: the warm-up */
+	char note[64];
+};
+
+static int kvm, runs;
+static char code[0x10000] __attribute__((aligned(4096)));	/* GPA 0 */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Wait for the pool to be back to @free0 and @resv0; was it at once? */
+static int wait_pool(int log2, long free0, long resv0)
+{
+	double t0 = now();
+	int at_once = 1;
+
+	while (pool(log2, "free_hugepages") != free0 ||
+	       pool(log2, "resv_hugepages") != resv0) {
+		if (now() - t0 > 60)
+			errx(1, "the 2^%d pool is not back after 60s", log2);
+		at_once = 0;
+		usleep(100);
+	}
+	return at_once;
+}
+
+/* A 1 GiB file of @b, for @vm if it is a guest_memfd. */
+static int create(int vm, const struct backing *b, unsigned long flags)
+{
+	struct kvm_create_guest_memfd gmem = { .size = SIZE, .flags = flags };
+	int fd;
+
+	if (b->log2 > 12) {
+		gmem.flags |= GUEST_MEMFD_FLAG_HUGE_PAGES;
+		gmem.huge_page_size_log2 = b->log2;
+	}
+	if (b->gmem)
+		fd = ioctl(vm, KVM_CREATE_GUEST_MEMFD, &gmem);
+	else
+		fd = memfd_create("bench", MFD_HUGETLB | b->log2 << MFD_HUGE_SHIFT);
+	if (fd < 0 || (!b->gmem && ftruncate(fd, SIZE)))
+		err(1, "creating a file of %s", b->name);
+	return fd;
+}
+
+/* fallocate() and close() of a file of @b, runs times. */
+static void populate(int vm, const struct backing *b, struct result *fill,
+		     struct result *drop)
+{
+	long free0 = pool(b->log2, "free_hugepages"), resv0 = pool(b->log2, "resv_hugepages");
+	int i, at_once = 0;
+
+	printf("# %s: population, teardown\n", b->name);
+	for (i = 0; i <= runs; i++) {
+		int fd = create(vm, b, 0);
+		double t = now();
+
+		if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SIZE))
+			err(1, "fallocate %s", b->name);
+		fill->v[i] = (double)SIZE / (1UL << 30) / (now() - t);
+		t = now();
+		close(fd);
+		at_once += wait_pool(b->log2, free0, resv0);
+		drop->v[i] = (now() - t) * 1e3;
+	}
+	if (free0 >= 0)
+		snprintf(drop->note, sizeof(drop->note),
+			 "pool back when close() returned: %d of %d", at_once, runs + 1);
+}
+
+/* Run the guest (it writes every 4K page of the memslot at GMEM_GPA). */
+static double run_guest(int vm)
+{
+	struct kvm_segment seg = { .base = 0, .limit = 0xffffffff, .present = 1,
+				   .s = 1, .db = 1, .g = 1 };
+	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2 };
+	int vcpu, run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	struct kvm_sregs sregs;
+	struct kvm_run *run;
+	double t;
+
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (vcpu < 0 || run == MAP_FAILED || ioctl(vcpu, KVM_GET_SREGS, &sregs))
+		err(1, "KVM_CREATE_VCPU");
+	sregs.cs = seg;
+	sregs.cs.type = 11;	/* code, execute/read, accessed */
+	sregs.cs.selector = 8;
+	seg.type = 3;		/* data, read/write, accessed */
+	seg.selector = 16;
+	sregs.ds = sregs.es = sregs.ss = sregs.fs = sregs.gs = seg;
+	sregs.cr0 = 1;		/* protected mode, no paging */
+	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) || ioctl(vcpu, KVM_SET_REGS, &regs))
+		err(1, "KVM_SET_SREGS/REGS");
+
+	t = now();
+	if (ioctl(vcpu, KVM_RUN, 0))
+		err(1, "KVM_RUN");
+	t = now() - t;
+	if (run->exit_reason != KVM_EXIT_HLT)
+		errx(1, "guest exit %u, expected HLT", run->exit_reason);
+
+	munmap(run, run_size);
+	close(vcpu);
+	return t;
+}
+
+/* A VM whose vCPU touches 1 GiB of guest_memfd of @b, runs times. */
+static void fault_in(const struct backing *b, struct result *res)
+{
+	long free0 = pool(b->log2, "free_hugepages"), resv0 = pool(b->log2, "resv_hugepages");
+	struct kvm_userspace_memory_region2 slot0 = { .slot = 0, .memory_size = sizeof(code),
+						      .userspace_addr = (unsigned long)code };
+	struct kvm_userspace_memory_region2 slot = {
+		.slot = 1, .flags = KVM_MEM_GUEST_MEMFD, .guest_phys_addr = GMEM_GPA,
+		.memory_size = SIZE,
+	};
+	int i, vm, stats_fd;
+
+	printf("# %s: guest fault-in\n", b->name);
+	for (i = 0; i <= runs; i++) {
+		vm = ioctl(kvm, KVM_CREATE_VM, 0);
+		stats_fd = ioctl(vm, KVM_GET_STATS_FD, 0);
+		if (vm < 0 || stats_fd < 0)
+			err(1, "KVM_CREATE_VM");
+		/* MMAP without INIT_SHARED: a memslot with only guest_memfd. */
+		slot.guest_memfd = create(vm, b, GUEST_MEMFD_FLAG_MMAP);
+		if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &slot0) ||
+		    ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &slot))
+			err(1, "KVM_SET_USER_MEMORY_REGION2");
+
+		res->v[i] = run_guest(vm) * 1e3;
+		snprintf(res->note, sizeof(res->note), "stage-2 maps 4K/2M/1G: %lu/%lu/%lu",
+			 stat(stats_fd, "pages_4k"), stat(stats_fd, "pages_2m"),
+			 stat(stats_fd, "pages_1g"));
+
+		close(slot.guest_memfd);
+		close(stats_fd);
+		close(vm);
+		wait_pool(b->log2, free0, resv0);
+	}
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void report(const char *what, const char *group, const char *unit,
+		   const struct backing *b, struct result *r)
+{
+	double *v = r->v + 1;
+
+	qsort(v, runs, sizeof(*v), cmp);
+	printf("| %s | %s | %.2f | %.2f - %.2f | %.2f | %s | %s |\n", what, b->name,
+	       v[runs / 2], v[0], v[runs - 1], r->v[0], unit, r->note);
+	printf("dat %s \"%s\" %g %g %g\n", group, b->name, v[runs / 2], v[0], v[runs - 1]);
+}
+
+int main(int argc, char **argv)
+{
+	/* mov edi,GMEM_GPA; mov ecx,pages; 1: mov [edi],edi; add edi,4096; loop 1b; hlt */
+	unsigned char guest[] = { 0xbf, 0, 0, 0, 0, 0xb9, 0, 0, 0, 0,
+				  0x89, 0x3f, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00,
+				  0xe2, 0xf6, 0xf4 };
+	unsigned int gpa = GMEM_GPA, pages = SIZE >> 12;
+	static struct result fill[NR_BACKINGS], drop[NR_BACKINGS], touch[NR_GMEM];
+	int i, vm;
+
+	runs = argc > 1 ? atoi(argv[1]) : 5;
+	if (runs < 1 || runs > MAX_RUNS)
+		errx(1, "RUNS: 1 to %d", MAX_RUNS);
+	kvm = open("/dev/kvm", O_RDWR);
+	if (kvm < 0)
+		err(1, "/dev/kvm");
+	if (!(ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_FLAGS) &
+	      GUEST_MEMFD_FLAG_HUGE_PAGES))
+		errx(1, "GUEST_MEMFD_FLAG_HUGE_PAGES is not supported");
+	memcpy(guest + 1, &gpa, 4);
+	memcpy(guest + 6, &pages, 4);
+	memcpy(code + CODE_GPA, guest, sizeof(guest));
+
+	/* One VM for the guest_memfds that are only populated and closed. */
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		err(1, "KVM_CREATE_VM");
+	for (i = 0; i < NR_BACKINGS; i++)
+		populate(vm, &backings[i], &fill[i], &drop[i]);
+	close(vm);
+	for (i = 0; i < NR_GMEM; i++)
+		fault_in(&backings[i], &touch[i]);
+
+	printf("| measurement | backing | median | min - max | warm-up | unit | notes |\n");
+	printf("| --- | --- | ---: | ---: | ---: | --- | --- |\n");
+	for (i = 0; i < NR_BACKINGS; i++)
+		report("population: fallocate()", "fill", "GiB/s", &backings[i], &fill[i]);
+	for (i = 0; i < NR_BACKINGS; i++)
+		report("teardown: close()", "drop", "ms", &backings[i], &drop[i]);
+	for (i = 0; i < NR_GMEM; i++)
+		report("guest fault-in: KVM_RUN", "touch", "ms", &backings[i], &touch[i]);
+	return 0;
+}
