@@ -126,27 +126,15 @@ static void populate(int vm, const struct backing *b, struct result *fill,
 /* Run the guest (it writes every 4K page of the memslot at GMEM_GPA). */
 static double run_guest(int vm)
 {
-	struct kvm_segment seg = { .base = 0, .limit = 0xffffffff, .present = 1,
-				   .s = 1, .db = 1, .g = 1 };
-	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2 };
 	int vcpu, run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	struct kvm_sregs sregs;
 	struct kvm_run *run;
 	double t;
 
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	if (vcpu < 0 || run == MAP_FAILED || ioctl(vcpu, KVM_GET_SREGS, &sregs))
+	if (vcpu < 0 || run == MAP_FAILED)
 		err(1, "KVM_CREATE_VCPU");
-	sregs.cs = seg;
-	sregs.cs.type = 11;	/* code, execute/read, accessed */
-	sregs.cs.selector = 8;
-	seg.type = 3;		/* data, read/write, accessed */
-	seg.selector = 16;
-	sregs.ds = sregs.es = sregs.ss = sregs.fs = sregs.gs = seg;
-	sregs.cr0 = 1;		/* protected mode, no paging */
-	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) || ioctl(vcpu, KVM_SET_REGS, &regs))
-		err(1, "KVM_SET_SREGS/REGS");
+	vcpu_flat32(vcpu, CODE_GPA);
 
 	t = now();
 	if (ioctl(vcpu, KVM_RUN, 0))

@@ -42,12 +42,8 @@ static void run_guest(unsigned long size)
 	unsigned char code[] = { 0xbf, 0, 0, 0, 0, 0xb9, 0, 0, 0, 0,
 				 0x89, 0x3f, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00,
 				 0xe2, 0xf6, 0xf4 };
-	struct kvm_segment seg = { .base = 0, .limit = 0xffffffff, .present = 1,
-				   .s = 1, .db = 1, .g = 1 };
 	unsigned int gpa = GMEM_GPA, pages = size >> 12;
 	struct kvm_userspace_memory_region2 slot0;
-	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2 };
-	struct kvm_sregs sregs;
 	struct kvm_run *run;
 	void *low;
 	int vcpu;
@@ -66,17 +62,7 @@ static void run_guest(unsigned long size)
 		err(1, "KVM_CREATE_VCPU");
 	run = mmap(NULL, ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0), PROT_READ | PROT_WRITE,
 		   MAP_SHARED, vcpu, 0);
-	if (ioctl(vcpu, KVM_GET_SREGS, &sregs))
-		err(1, "KVM_GET_SREGS");
-	sregs.cs = seg;
-	sregs.cs.type = 11;	/* code, execute/read, accessed */
-	sregs.cs.selector = 8;
-	seg.type = 3;		/* data, read/write, accessed */
-	seg.selector = 16;
-	sregs.ds = sregs.es = sregs.ss = sregs.fs = sregs.gs = seg;
-	sregs.cr0 = 1;		/* protected mode, no paging */
-	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) || ioctl(vcpu, KVM_SET_REGS, &regs))
-		err(1, "KVM_SET_SREGS/REGS");
+	vcpu_flat32(vcpu, CODE_GPA);
 	if (ioctl(vcpu, KVM_RUN, 0))
 		err(1, "KVM_RUN");
 	if (run->exit_reason != KVM_EXIT_HLT)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the demo and the benchmark both read: HugeTLB pool counters and
- * KVM's binary stats.  Needs <err.h>, <stdio.h>, <string.h>, <unistd.h>
- * and <linux/kvm.h>.
+ * What the demo and the benchmark share: HugeTLB pool counters and
+ * KVM's binary stats, and a vCPU set up for their guest.  Needs <err.h>,
+ * <stdio.h>, <string.h>, <unistd.h>, <sys/ioctl.h> and <linux/kvm.h>.
  */
 #ifndef VMM_H
 #define VMM_H
@@ -47,6 +47,27 @@ static unsigned long stat(int stats_fd, const char *name)
 		return val;
 	}
 	errx(1, "no stat %s", name);
+}
+
+/* Start @vcpu at @rip in 32-bit protected mode, flat segments, no paging. */
+static void vcpu_flat32(int vcpu, unsigned long rip)
+{
+	struct kvm_segment seg = { .base = 0, .limit = 0xffffffff, .present = 1,
+				   .s = 1, .db = 1, .g = 1 };
+	struct kvm_regs regs = { .rip = rip, .rflags = 2 };
+	struct kvm_sregs sregs;
+
+	if (ioctl(vcpu, KVM_GET_SREGS, &sregs))
+		err(1, "KVM_GET_SREGS");
+	sregs.cs = seg;
+	sregs.cs.type = 11;	/* code, execute/read, accessed */
+	sregs.cs.selector = 8;
+	seg.type = 3;		/* data, read/write, accessed */
+	seg.selector = 16;
+	sregs.ds = sregs.es = sregs.ss = sregs.fs = sregs.gs = seg;
+	sregs.cr0 = 1;		/* protected mode, no paging */
+	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) || ioctl(vcpu, KVM_SET_REGS, &regs))
+		err(1, "KVM_SET_SREGS/REGS");
 }
 
 #endif
