@@ -5,7 +5,7 @@ WORK=${WORK:-$TOP/work}
 BASE=$WORK/base            # pristine 7.3 as a git repo (first commit)
 TREE=${TREE:-$WORK/linux}           # base + patches/, made by scripts/apply.sh
 JOBS=${JOBS:-$(nproc)}
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_DIR=${CCACHE_DIR:-${HOME:-/root}/.cache/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 KMAKE=(make -s -j"$JOBS" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc")
 lock() { sed -n "s/^$1=//p" "$TOP/base.lock"; }
