@@ -30,7 +30,6 @@
 
 #define SIZE		(1UL << 30)	/* of each file, and of the guest's memory */
 #define GMEM_GPA	(1UL << 30)	/* 1G..2G: below 4G, as the guest has no paging */
-#define CODE_GPA	0x1000UL
 #define MAX_RUNS	99
 
 struct backing {
@@ -204,26 +203,14 @@ static void report(const char *what, const char *group, const char *unit,
 
 int main(int argc, char **argv)
 {
-	/* mov edi,GMEM_GPA; mov ecx,pages; 1: mov [edi],edi; add edi,4096; loop 1b; hlt */
-	unsigned char guest[] = { 0xbf, 0, 0, 0, 0, 0xb9, 0, 0, 0, 0,
-				  0x89, 0x3f, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00,
-				  0xe2, 0xf6, 0xf4 };
-	unsigned int gpa = GMEM_GPA, pages = SIZE >> 12;
 	static struct result fill[NR_BACKINGS], drop[NR_BACKINGS], touch[NR_GMEM];
 	int i, vm;
 
 	runs = argc > 1 ? atoi(argv[1]) : 5;
 	if (runs < 1 || runs > MAX_RUNS)
 		errx(1, "RUNS: 1 to %d", MAX_RUNS);
-	kvm = open("/dev/kvm", O_RDWR);
-	if (kvm < 0)
-		err(1, "/dev/kvm");
-	if (!(ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_FLAGS) &
-	      GUEST_MEMFD_FLAG_HUGE_PAGES))
-		errx(1, "GUEST_MEMFD_FLAG_HUGE_PAGES is not supported");
-	memcpy(guest + 1, &gpa, 4);
-	memcpy(guest + 6, &pages, 4);
-	memcpy(code + CODE_GPA, guest, sizeof(guest));
+	kvm = kvm_open();
+	guest_code(code, GMEM_GPA, SIZE);
 
 	/* One VM for the guest_memfds that are only populated and closed. */
 	vm = ioctl(kvm, KVM_CREATE_VM, 0);

@@ -24,7 +24,6 @@
 #include "vmm.h"
 
 #define GMEM_GPA	(1UL << 30)	/* 1G aligned: huge pages of any size fit */
-#define CODE_GPA	0x1000UL
 
 static int kvm, vm, stats_fd;
 
@@ -38,20 +37,13 @@ static void row(const char *step, int log2)
 
 static void run_guest(unsigned long size)
 {
-	/* mov edi,GMEM_GPA; mov ecx,pages; 1: mov [edi],edi; add edi,4096; loop 1b; hlt */
-	unsigned char code[] = { 0xbf, 0, 0, 0, 0, 0xb9, 0, 0, 0, 0,
-				 0x89, 0x3f, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00,
-				 0xe2, 0xf6, 0xf4 };
-	unsigned int gpa = GMEM_GPA, pages = size >> 12;
 	struct kvm_userspace_memory_region2 slot0;
 	struct kvm_run *run;
 	void *low;
 	int vcpu;
 
-	memcpy(code + 1, &gpa, 4);
-	memcpy(code + 6, &pages, 4);
 	low = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	memcpy(low + CODE_GPA, code, sizeof(code));
+	guest_code(low, GMEM_GPA, size);
 	slot0 = (struct kvm_userspace_memory_region2){
 		.slot = 0, .memory_size = 0x10000, .userspace_addr = (unsigned long)low };
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &slot0))
@@ -131,12 +123,7 @@ int main(int argc, char **argv)
 		argv = (char **)dflt;
 		argc = 5;
 	}
-	kvm = open("/dev/kvm", O_RDWR);
-	if (kvm < 0)
-		err(1, "/dev/kvm");
-	if (!(ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_FLAGS) &
-	      GUEST_MEMFD_FLAG_HUGE_PAGES))
-		errx(1, "GUEST_MEMFD_FLAG_HUGE_PAGES is not supported");
+	kvm = kvm_open();
 
 	printf("%-4s %-28s %6s %6s %8s %6s %6s\n", "size", "step", "free", "resv",
 	       "4K maps", "2M", "1G");

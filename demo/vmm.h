@@ -1,11 +1,44 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the demo and the benchmark share: HugeTLB pool counters and
- * KVM's binary stats, and a vCPU set up for their guest.  Needs <err.h>,
- * <stdio.h>, <string.h>, <unistd.h>, <sys/ioctl.h> and <linux/kvm.h>.
+ * What the demo and the benchmark share: HugeTLB pool counters, KVM's
+ * binary stats, and their guest and its vCPU.  Needs <err.h>,
+ * <fcntl.h>, <stdio.h>, <string.h>, <unistd.h>, <sys/ioctl.h> and
+ * <linux/kvm.h>.
  */
 #ifndef VMM_H
 #define VMM_H
+
+#define CODE_GPA	0x1000UL	/* where guest_code() puts the guest */
+
+/* /dev/kvm, which must support GUEST_MEMFD_FLAG_HUGE_PAGES. */
+static int kvm_open(void)
+{
+	int kvm = open("/dev/kvm", O_RDWR);
+
+	if (kvm < 0)
+		err(1, "/dev/kvm");
+	if (!(ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_FLAGS) &
+	      GUEST_MEMFD_FLAG_HUGE_PAGES))
+		errx(1, "GUEST_MEMFD_FLAG_HUGE_PAGES is not supported");
+	return kvm;
+}
+
+/*
+ * Put at @mem + CODE_GPA, for a vCPU set up by vcpu_flat32(), a guest that
+ * writes one word to every 4K page of [@gpa, @gpa + @size) and halts.
+ */
+static void guest_code(void *mem, unsigned int gpa, unsigned long size)
+{
+	/* mov edi,gpa; mov ecx,pages; 1: mov [edi],edi; add edi,4096; loop 1b; hlt */
+	unsigned char code[] = { 0xbf, 0, 0, 0, 0, 0xb9, 0, 0, 0, 0,
+				 0x89, 0x3f, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00,
+				 0xe2, 0xf6, 0xf4 };
+	unsigned int pages = size >> 12;
+
+	memcpy(code + 1, &gpa, 4);
+	memcpy(code + 6, &pages, 4);
+	memcpy((char *)mem + CODE_GPA, code, sizeof(code));
+}
 
 /* A HugeTLB pool counter of 2^@log2-byte pages; -1 if there is no pool. */
 static long pool(int log2, const char *what)
