@@ -12,6 +12,8 @@
 #   --pools ARGS     the HugeTLB pools (default: 64 2M pages, one 1G page a
 #                    node): a second hugepagesz=2M in --cmdline is ignored
 #   --timeout SECS   kill the guest after SECS (default 1800)
+#   --prealloc       back all guest memory before the boot, so that nothing
+#                    pays for QEMU's first touch of a page (benchmarks)
 #   --file PATH      copy PATH into /tests (in $PATH in the guest); repeatable
 #   CMD...           a shell command line, e.g. 'run-tests "hugetlb-mmap 4 21"'
 #
@@ -27,6 +29,7 @@ ST=$WORK/build/selftests
 CMDLINE="console=ttyS0 panic=-1 kunit.enable=0"
 POOLS="hugepagesz=2M hugepages=64 hugepagesz=1G hugepages=0:1,1:1"
 TIMEOUT=1800
+MEM=""
 # SVM with nested paging for kvm_amd; 1G pages; minus what TCG lacks (quiet).
 CPU=EPYC,+svm,+npt,+pdpe1gb,-rdseed,-sha-ni,-fxsr-opt,-misalignsse,-3dnowprefetch
 CPU+=,-osvw,-topoext,-nrip-save,-xsavec
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
 	--cmdline) CMDLINE+=" $2"; shift 2 ;;
 	--pools) POOLS=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
+	--prealloc) MEM+=,prealloc=on; shift ;;
 	--file) FILES+=("$2"); shift 2 ;;
 	-h|--help) sed -n '2,/^\. /s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) break ;;
@@ -72,8 +76,8 @@ start=$SECONDS
 set +e
 timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 -nographic -no-reboot \
 	-accel tcg,thread=multi -cpu "$CPU" -smp 2,sockets=2 -m 9G \
-	-object memory-backend-ram,id=m0,size=6G -numa node,nodeid=0,cpus=0,memdev=m0 \
-	-object memory-backend-ram,id=m1,size=3G -numa node,nodeid=1,cpus=1,memdev=m1 \
+	-object memory-backend-ram,id=m0,size=6G$MEM -numa node,nodeid=0,cpus=0,memdev=m0 \
+	-object memory-backend-ram,id=m1,size=3G$MEM -numa node,nodeid=1,cpus=1,memdev=m1 \
 	-kernel "$K/arch/x86/boot/bzImage" -initrd "$R/initramfs.cpio.gz" \
 	-append "$CMDLINE $POOLS" 2>&1 | sed -u 's/\r$//; s/\x1b\(c\|\[[0-9;?]*[a-zA-Z]\)//g' | tee "$LOG"
 rc=${PIPESTATUS[0]}
