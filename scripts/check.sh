@@ -21,6 +21,14 @@ OUT=$tmp "$TOP/scripts/export.sh" 2>/dev/null
 check "export(apply(patches)) == patches" \
 	diff -r -x cover-letter.txt "$TOP/patches" "$tmp"
 
+# checkpatch's SPDX check runs "env python3" and needs ply and git
+# (python3-ply, python3-git); without them it prints a traceback and
+# passes.  A python3 first on PATH without them (e.g. pyenv's) gives way
+# to the system's.
+spdx() { python3 -c 'import ply, git' 2>/dev/null; }
+spdx || PATH=/usr/bin:$PATH
+spdx || die "python3 lacks ply or git: checkpatch cannot check SPDX lines"
+
 cd "$TREE"
 for p in $(cat "$TOP/patches/series"); do
 	f=$TOP/patches/$p
