@@ -38,7 +38,7 @@ set grid ytics
 set yrange [0:*]
 set offsets 0.5, 0.5, graph 0.05, 0
 set multiplot layout 1,4
-plot_group(g) = sprintf("< grep '^%s ' $out/bench.dat", g)
+plot_group(g) = sprintf("< grep '^%s ' '$out/bench.dat'", g)
 set title "population: fallocate() of 1 GiB; zeroing (GiB/s)"
 plot plot_group("fill") using 0:3:4:5:(0.35):xtic(2) with boxerrorbars lc 2 notitle
 set logscale y; set yrange [0.1:*]
@@ -47,7 +47,7 @@ plot plot_group("drop") using 0:3:4:5:(0.35):xtic(2) with boxerrorbars lc 4 noti
 set title "guest fault-in of 1 GiB: KVM_RUN (ms, log scale)"
 plot plot_group("touch") using 0:3:4:5:(0.35):xtic(2) with boxerrorbars lc 7 notitle
 unset logscale y; set yrange [*:*]
-set title "library overhead over hugetlb_alloc_folio() (%)"
+set title "library overhead over hugetlb_alloc_folio() + folio_zero_user() (%)"
 plot plot_group("overhead") using 0:3:4:5:(0.35):xtic(2) with boxerrorbars lc 6 notitle, \
 	5 with lines dt 2 lc 0 title "target: 5%"
 unset multiplot
