@@ -47,7 +47,7 @@ plot plot_group("drop") using 0:3:4:5:(0.35):xtic(2) with boxerrorbars lc 4 noti
 set title "guest fault-in of 1 GiB: KVM_RUN (ms, log scale)"
 plot plot_group("touch") using 0:3:4:5:(0.35):xtic(2) with boxerrorbars lc 7 notitle
 unset logscale y; set yrange [*:*]
-set title "library overhead over hugetlb_alloc_folio() + folio_zero_user() (%)"
+set title "library overhead over hugetlb + zeroing (%)"
 plot plot_group("overhead") using 0:3:4:5:(0.35):xtic(2) with boxerrorbars lc 6 notitle, \
 	5 with lines dt 2 lc 0 title "target: 5%"
 unset multiplot
