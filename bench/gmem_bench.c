@@ -3,8 +3,9 @@
  * guest_memfd with 4K and with HugeTLB pages (GUEST_MEMFD_FLAG_HUGE_PAGES),
  * and a HugeTLB memfd for comparison, 1 GiB at a time: population with
  * fallocate(), teardown with close() (until the HugeTLB pool is back), and
- * the fault-in by a vCPU that writes to every 4K page of a guest_memfd-only
- * memslot (KVM_RUN, then KVM's stage-2 mapping counts).  And, from the
+ * the fault-in by a vCPU that writes to every 4K page of a private
+ * guest_memfd memslot of a KVM_X86_SW_PROTECTED_VM (KVM_RUN, then KVM's
+ * stage-2 mapping counts).  And, from the
  * kernel's benchmark (CONFIG_HUGEPAGE_ALLOC_BENCH), the rate of zeroing
  * HugeTLB pages and the cost of allocating a folio through hugepage_alloc
  * against hugetlb_alloc_folio() directly.
@@ -171,15 +172,15 @@ static void fault_in(const struct backing *b, struct result *res)
 
 	printf("# %s: guest fault-in\n", b->name);
 	for (i = 0; i <= runs; i++) {
-		vm = ioctl(kvm, KVM_CREATE_VM, 0);
+		vm = vm_create_private(kvm);
 		stats_fd = ioctl(vm, KVM_GET_STATS_FD, 0);
-		if (vm < 0 || stats_fd < 0)
-			err(1, "KVM_CREATE_VM");
-		/* MMAP without INIT_SHARED: a memslot with only guest_memfd. */
-		slot.guest_memfd = create(vm, b, GUEST_MEMFD_FLAG_MMAP);
+		if (stats_fd < 0)
+			err(1, "KVM_GET_STATS_FD");
+		slot.guest_memfd = create(vm, b, 0);
 		if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &slot0) ||
 		    ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &slot))
 			err(1, "KVM_SET_USER_MEMORY_REGION2");
+		set_private(vm, GMEM_GPA, SIZE);
 
 		res->v[i] = run_guest(vm) * 1e3;
 		snprintf(res->note, sizeof(res->note), "stage-2 maps 4K/2M/1G: %lu/%lu/%lu",
@@ -276,9 +277,7 @@ int main(int argc, char **argv)
 	 * run, so that a drift of the machine's speed does not skew their
 	 * ratios.  One VM for the guest_memfds that are only populated.
 	 */
-	vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	if (vm < 0)
-		err(1, "KVM_CREATE_VM");
+	vm = vm_create_private(kvm);
 	for (i = 0; i <= runs; i++) {
 		printf("# run %d of %d: population, teardown, in-kernel\n", i, runs);
 		for (j = 0; j < NR_BACKINGS; j++)

@@ -6,8 +6,10 @@
  *
  *   gmem_demo [LOG2 NR_PAGES]...	default: 21 4  30 1  (4x2M, 1x1G)
  *
- * The guest runs in 32-bit protected mode without paging: it writes one
- * word to every 4K page of the guest_memfd memslot and halts.
+ * The VM is a KVM_X86_SW_PROTECTED_VM, as HugeTLB-backed guest_memfd is
+ * private memory.  The guest runs in 32-bit protected mode without paging:
+ * it writes one word to every 4K page of the guest_memfd memslot, made
+ * private, and halts.
  */
 #define _GNU_SOURCE
 #include <err.h>
@@ -70,8 +72,7 @@ static void demo(int log2, unsigned long nr)
 	unsigned long hpage = 1UL << log2, size = nr * hpage;
 	struct kvm_create_guest_memfd gmem = {
 		.size = size,
-		/* MMAP without INIT_SHARED: the guest runs from guest_memfd. */
-		.flags = GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_HUGE_PAGES,
+		.flags = GUEST_MEMFD_FLAG_HUGE_PAGES,
 		.huge_page_size_log2 = log2,
 	};
 	struct kvm_userspace_memory_region2 slot = {
@@ -81,10 +82,10 @@ static void demo(int log2, unsigned long nr)
 	long free0 = pool(log2, "free_hugepages"), resv0 = pool(log2, "resv_hugepages");
 	int fd;
 
-	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	vm = vm_create_private(kvm);
 	stats_fd = ioctl(vm, KVM_GET_STATS_FD, 0);
-	if (vm < 0 || stats_fd < 0)
-		err(1, "KVM_CREATE_VM");
+	if (stats_fd < 0)
+		err(1, "KVM_GET_STATS_FD");
 	row("start", log2);
 
 	fd = ioctl(vm, KVM_CREATE_GUEST_MEMFD, &gmem);
@@ -95,7 +96,8 @@ static void demo(int log2, unsigned long nr)
 	slot.guest_memfd = fd;
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &slot))
 		err(1, "KVM_SET_USER_MEMORY_REGION2 (guest_memfd)");
-	row("bind memslot", log2);
+	set_private(vm, GMEM_GPA, size);
+	row("bind memslot, make private", log2);
 
 	run_guest(size);
 	row("guest touched every page", log2);

@@ -24,6 +24,31 @@ static int kvm_open(void)
 }
 
 /*
+ * A VM whose guest_memfd memory can be private, as HugeTLB-backed
+ * guest_memfd must be: KVM_X86_SW_PROTECTED_VM, the x86 type that has it.
+ */
+static int vm_create_private(int kvm)
+{
+	int vm = ioctl(kvm, KVM_CREATE_VM, KVM_X86_SW_PROTECTED_VM);
+
+	if (vm < 0)
+		err(1, "KVM_CREATE_VM (KVM_X86_SW_PROTECTED_VM)");
+	return vm;
+}
+
+/* Make [@gpa, @gpa + @size) private: the guest then uses guest_memfd. */
+static void set_private(int vm, unsigned long gpa, unsigned long size)
+{
+	struct kvm_memory_attributes attr = {
+		.address = gpa, .size = size,
+		.attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE,
+	};
+
+	if (ioctl(vm, KVM_SET_MEMORY_ATTRIBUTES, &attr))
+		err(1, "KVM_SET_MEMORY_ATTRIBUTES");
+}
+
+/*
  * Put at @mem + CODE_GPA, for a vCPU set up by vcpu_flat32(), a guest that
  * writes one word to every 4K page of [@gpa, @gpa + @size) and halts.
  */
