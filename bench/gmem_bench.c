@@ -327,7 +327,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < NR_KSIZES; i++) {
 		char what[96];
 
-		snprintf(what, sizeof(what), "library overhead <= 5%% of alloc+zero+free, %s", ksizes[i].name);
+		snprintf(what, sizeof(what), "library overhead <= 5%% of alloc+zero+free, %s",
+			 ksizes[i].name);
 		target(what, koverhead[i].median, "%", -1e9, 5);
 	}
 	return 0;
