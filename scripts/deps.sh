@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(gcc make bc bison flex perl python3 git rsync cpio gzip xz-utils
       libelf-dev libssl-dev libc6-dev ccache qemu-system-x86 busybox-static b4
-      python3-ply python3-git gnuplot-nox)
+      python3-ply python3-git gnuplot-nox procps psmisc)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

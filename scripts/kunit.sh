@@ -21,13 +21,20 @@ exec $(PATH=${PATH//$BIN:/} command -v qemu-system-x86_64) "\${a[@]}"
 EOF
 chmod +x "$BIN/qemu-system-x86_64"
 
+# The whole console goes to $RAW, so that a splat fails the run even when
+# every case passed (e.g. sleeping in atomic context); kunit.py parse
+# then reads the results from it.
+RAW=$WORK/build/kunit/console.log
 cd "$TREE"
-PATH=$BIN:$PATH exec ./tools/testing/kunit/kunit.py run --arch=x86_64 \
-	--build_dir="$WORK/build/kunit" \
+PATH=$BIN:$PATH ./tools/testing/kunit/kunit.py run --arch=x86_64 \
+	--raw_output=all --build_dir="$WORK/build/kunit" \
 	--kunitconfig=mm/tests/hugepage_alloc.kunitconfig \
 	--make_options CC="ccache gcc" \
 	--kernel_args="hugepagesz=2M hugepages=64 hugepagesz=1G hugepages=4" \
 	--qemu_args="-m 6G -cpu max -smp 2,sockets=2 \
 -object memory-backend-ram,id=m0,size=3G -numa node,nodeid=0,cpus=0,memdev=m0 \
 -object memory-backend-ram,id=m1,size=3G -numa node,nodeid=1,cpus=1,memdev=m1" \
-	"$@"
+	"$@" > "$RAW" || { tail -n 30 "$RAW"; die "kunit.py run failed"; }
+./tools/testing/kunit/kunit.py parse "$RAW"
+splats=$(grep -E '(BUG:|WARNING:|Oops|UBSAN:|Kernel panic)' "$RAW" || true)
+[ -z "$splats" ] || die "kernel splat(s) in $RAW: $(echo "$splats" | head -n 3)"

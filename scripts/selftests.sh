@@ -9,10 +9,17 @@
 # KVM selftests, as paths under tools/testing/selftests/kvm.
 KVM_TESTS="guest_memfd_test guest_print_test kvm_binary_stats_test
 	x86/private_mem_conversions_test set_memory_region_test"
-# mm selftests built from NAME.c + vm_util.c + hugepage_settings.c.
-MM_TESTS="hugetlb-mmap"
+# mm selftests built from NAME.c + vm_util.c + hugepage_settings.c, and
+# helpers of the mm test scripts, which are built but not run themselves.
+MM_TESTS="hugetlb-mmap hugetlb_min_size hugetlb-madvise hugetlb-mremap
+	hugetlb_fault_after_madv hugetlb_madv_vs_map"
+MM_HELPERS="write_to_hugetlbfs"
+MM_SCRIPTS="charge_reserved_hugetlb.sh hugetlb_reparenting_test.sh
+	write_hugetlb_memory.sh"
 # Runs with arguments, in addition to one plain run of each test.
-EXTRA_RUNS="hugetlb-mmap 1024 30"	# 1 GiB of 1G pages
+EXTRA_RUNS="hugetlb-mmap 1024 30
+charge_reserved_hugetlb.sh -cgroup-v2
+hugetlb_reparenting_test.sh -cgroup-v2"
 
 K=${O:-$WORK/build/vm}	# the kernel build, as in build.sh
 OUT=$WORK/build/selftests
@@ -34,9 +41,9 @@ make -s -j"$JOBS" -C "$SELF/kvm" ARCH=x86_64 CC="ccache gcc" \
 	$(printf "$OUT/kvm/%s " $KVM_TESTS)
 
 # The mm Makefile generates local_config.* in the tree: call gcc directly.
-say "mm selftests: $MM_TESTS"
+say "mm selftests: $(echo $MM_TESTS $MM_HELPERS)"
 mkdir -p "$OUT/mm"
-for t in $MM_TESTS; do
+for t in $MM_TESTS $MM_HELPERS; do
 	(cd "$SELF/mm" && gcc -static -Wall -O2 -D_GNU_SOURCE= -U_FORTIFY_SOURCE \
 		-I.. -isystem "$KHDR" -isystem "$TREE/tools/include/uapi" \
 		"$t.c" vm_util.c hugepage_settings.c -lrt -lpthread -lm -o "$OUT/mm/$t")
@@ -45,10 +52,14 @@ done
 rm -rf "$OUT/bin"
 mkdir -p "$OUT/bin"
 for t in $KVM_TESTS; do cp "$OUT/kvm/$t" "$OUT/bin/"; done
-for t in $MM_TESTS; do cp "$OUT/mm/$t" "$OUT/bin/"; done
+for t in $MM_TESTS $MM_HELPERS; do cp "$OUT/mm/$t" "$OUT/bin/"; done
+for t in $MM_SCRIPTS; do cp "$SELF/mm/$t" "$OUT/bin/"; done
 # The demo checks its own outcome (guest ran, pool back where it started).
 gcc -static -O2 -Wall -Werror -isystem "$KHDR" -o "$OUT/bin/gmem_demo" "$TOP/demo/gmem_demo.c"
-{ ls "$OUT/bin"; printf '%s\n' "$EXTRA_RUNS"; } > "$OUT/tests.list"
+# Only for a VM booted with movablecore= (test.sh): not in tests.list.
+gcc -static -O2 -Wall -Werror -isystem "$KHDR" -o "$OUT/bin/gmem_movable" "$TOP/tests/vm/gmem_movable.c"
+{ for t in $KVM_TESTS $MM_TESTS gmem_demo; do basename "$t"; done
+  printf '%s\n' "$EXTRA_RUNS"; } > "$OUT/tests.list"
 
 [ "$(tree_state)" = "$before" ] || die "the build changed $TREE: $(tree_state)"
 say "$(wc -l < "$OUT/tests.list") runs in $OUT/tests.list"

@@ -35,6 +35,9 @@ stage check tap "$TOP/scripts/check.sh"
 stage kunit kunit "$TOP/scripts/kunit.sh"
 stage selftests-build none "$TOP/scripts/selftests.sh"
 stage vm vm "$TOP/scripts/vm-run.sh"
+# The 2M pool in ZONE_MOVABLE: guest_memfd must not reserve what it cannot take.
+stage vm-movable vm "$TOP/scripts/vm-run.sh" --cmdline movablecore=4G \
+	'run-tests gmem_movable'
 say "all stages in $((SECONDS - t0))s"
 echo "$pass passed, $fail failed${skip:+, $skip skipped}" | sed 's/, 0 skipped$//'
 [ "$fail" -eq 0 ]

@@ -51,8 +51,15 @@ CMD=${*:-run-tests}
 mkdir -p "$WORK/build" "$WORK/logs"
 R=$(mktemp -d "$WORK/build/vm-run.XXXXXX")
 trap 'rm -rf "$R"' EXIT
-mkdir -p "$R"/root/{bin,lib/modules,tests}
+mkdir -p "$R"/root/{bin,lib/modules,tests,usr/bin}
 cp /bin/busybox "$R/root/bin/"
+# What the upstream hugetlb test scripts need beyond busybox: bash, and
+# pgrep and killall --wait (procps, psmisc), with their libraries.
+for b in /bin/bash "$(command -v pgrep)" "$(command -v killall)"; do
+	cp "$b" "$R/root/usr/bin/"
+	ldd "$b" | grep -o '/[^ ]*' | xargs -I{} cp -L --parents {} "$R/root/"
+done
+ln -s /usr/bin/bash "$R/root/bin/bash"
 cp "$TOP/tests/vm/init" "$R/root/init"
 cp "$TOP/tests/vm/run-tests" "$R/root/tests/"
 cp "$K"/virt/lib/irqbypass.ko "$K"/arch/x86/kvm/{kvm,kvm-amd}.ko "$R/root/lib/modules/"
