@@ -18,6 +18,8 @@ MM_SCRIPTS="charge_reserved_hugetlb.sh hugetlb_reparenting_test.sh
 	write_hugetlb_memory.sh"
 # Runs with arguments, in addition to one plain run of each test.
 EXTRA_RUNS="hugetlb-mmap 1024 30
+private_mem_conversions_test -g 21
+private_mem_conversions_test -g 30
 charge_reserved_hugetlb.sh -cgroup-v2
 hugetlb_reparenting_test.sh -cgroup-v2"
 
@@ -57,7 +59,7 @@ for t in $MM_SCRIPTS; do cp "$SELF/mm/$t" "$OUT/bin/"; done
 # The demo checks its own outcome (guest ran, pool back where it started).
 gcc -static -O2 -Wall -Werror -isystem "$KHDR" -o "$OUT/bin/gmem_demo" "$TOP/demo/gmem_demo.c"
 # Only for a VM booted with movablecore= (test.sh): not in tests.list.
-gcc -static -O2 -Wall -Werror -isystem "$KHDR" -o "$OUT/bin/gmem_movable" "$TOP/tests/vm/gmem_movable.c"
+gcc -static -O2 -Wall -Werror -Wno-unused-function -isystem "$KHDR" -o "$OUT/bin/gmem_movable" "$TOP/tests/vm/gmem_movable.c"
 { for t in $KVM_TESTS $MM_TESTS gmem_demo; do basename "$t"; done
   printf '%s\n' "$EXTRA_RUNS"; } > "$OUT/tests.list"
 

@@ -7,6 +7,7 @@
  * it was, or allocate every page it reserved.  Exits 0 if so, 1 if not,
  * 4 (skip) if no HugeTLB page is in ZONE_MOVABLE at all.
  */
+#define _GNU_SOURCE
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
