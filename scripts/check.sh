@@ -32,7 +32,10 @@ spdx || die "python3 lacks ply or git: checkpatch cannot check SPDX lines"
 cd "$TREE"
 for p in $(cat "$TOP/patches/series"); do
 	f=$TOP/patches/$p
-	check "checkpatch --strict $p" ./scripts/checkpatch.pl -q --strict --no-signoff "$f"
+	# The base is a tarball without history, so checkpatch cannot look
+	# up the commits that Fixes: tags name; everything else counts.
+	check "checkpatch --strict $p" ./scripts/checkpatch.pl -q --strict \
+		--no-signoff --ignore UNKNOWN_COMMIT_ID "$f"
 	check "trailers $p" eval "grep -q '^Assisted-by: ' '$f' && ! grep -q '^Signed-off-by: ' '$f'"
 done
 
