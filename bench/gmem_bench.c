@@ -1,26 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * guest_memfd with 4K and with HugeTLB pages (GUEST_MEMFD_FLAG_HUGE_PAGES),
- * and a HugeTLB memfd for comparison, 1 GiB at a time: population with
- * fallocate(), teardown with close() (until the HugeTLB pool is back), and
- * the fault-in by a vCPU that writes to every 4K page of a private
- * guest_memfd memslot of a KVM_X86_SW_PROTECTED_VM (KVM_RUN, then KVM's
- * stage-2 mapping counts).  And, from the
- * kernel's benchmark (CONFIG_HUGEPAGE_ALLOC_BENCH), the rate of zeroing
- * HugeTLB pages and the cost of allocating a folio through hugepage_alloc
- * against hugetlb_alloc_folio() directly.
+ * and a HugeTLB memfd for comparison, 1 GiB at a time:
  *
- *   gmem_bench [RUNS]	default 5
+ * - populate: population with fallocate(), teardown with close() (until
+ *   the HugeTLB pool is back), and, from the kernel's benchmark
+ *   (CONFIG_HUGEPAGE_ALLOC_BENCH), the rate of zeroing HugeTLB pages and
+ *   the cost of allocating a folio through hugepage_alloc against
+ *   hugetlb_alloc_folio() directly;
+ * - fault: the fault-in by a vCPU that writes to every 4K page of a
+ *   private guest_memfd memslot of a KVM_X86_SW_PROTECTED_VM (KVM_RUN,
+ *   then KVM's stage-2 mapping counts), and of the baseline VMMs use now:
+ *   a shared memslot of the same VM type whose userspace_addr is a
+ *   MAP_SHARED mapping of a HugeTLB memfd (2M or 1G) that nothing touches
+ *   before the guest, so that its allocation and zeroing are in KVM_RUN too;
+ * - parallel: with N the number of online CPUs, N vCPUs of a VM, each in
+ *   KVM_RUN in its own thread on its own CPU, fault in N distinct 1G pages
+ *   of one private guest_memfd of N GiB at once, with one write to each
+ *   page, against 1 vCPU of the same VM and file faulting in 1 page; and
+ *   N threads N 1G pages of a MAP_SHARED HugeTLB memfd of N GiB, against
+ *   1 thread.  The time is from the first start to the last end; the
+ *   ratio is time(N) / time(1) of each run.  Needs N (at most 3) free 1G
+ *   pages.
  *
- * Each is run RUNS + 1 times; the first, a warm-up, only has its own column.
- * Prints a markdown table of the results and one of the benchmark issue's
- * targets, each line behind "md ", and a "dat GROUP NAME MEDIAN MIN MAX"
- * line per row for the plot.
+ *   gmem_bench [RUNS [SECTION...]]	RUNS default 5; SECTION: populate,
+ *					fault or parallel (default: all)
+ *
+ * Each is run RUNS + 1 times; the first, a warm-up, only has its own column;
+ * in each run, the rows that a target compares take turns (in fault and
+ * parallel, in an order that alternates from run to run).  Prints a
+ * markdown table of the results and one of the benchmark issues' targets
+ * (of the sections run), each line behind "md ", and a
+ * "dat GROUP NAME MEDIAN MIN MAX" line per row for the plot.
  */
 #define _GNU_SOURCE
 #include <linux/memfd.h>
 #include <err.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +54,8 @@
 #define SIZE		(1UL << 30)	/* of each file, and of the guest's memory */
 #define GMEM_GPA	(1UL << 30)	/* 1G..2G: below 4G, as the guest has no paging */
 #define MAX_RUNS	99
+#define MAX_PAR		3	/* 1G pages below 4G from GMEM_GPA: the parallel N */
+#define PAR_CODE(i)	(CODE_GPA + 64 * ((i) + 1))	/* the guest of its vCPU i */
 #define KBENCH		"/sys/kernel/debug/hugepage_alloc_bench"
 
 struct backing {
@@ -50,7 +70,24 @@ static const struct backing backings[] = {
 	{ "memfd HugeTLB 2M", 21, 0 }, { "memfd HugeTLB 1G", 30, 0 },
 };
 #define NR_BACKINGS	(sizeof(backings) / sizeof(backings[0]))
-#define NR_GMEM		3
+
+/* What the fault-in's memslot is: guest_memfd, or the MAP_HUGETLB baseline. */
+static const struct backing faulted[] = {
+	{ "guest_memfd 4K", 12, 1 }, { "guest_memfd 2M", 21, 1 },
+	{ "guest_memfd 1G", 30, 1 },
+	{ "MAP_HUGETLB 2M userspace_addr", 21, 0 },
+	{ "MAP_HUGETLB 1G userspace_addr", 30, 0 },
+};
+#define NR_FAULTED	(sizeof(faulted) / sizeof(faulted[0]))
+static const int fault_order[2][NR_FAULTED] = { { 1, 3, 2, 4, 0 }, { 3, 1, 4, 2, 0 } };
+
+/* The parallel fault-in's files: guest_memfd 1G and memfd HugeTLB 1G. */
+static const struct backing *const par_backings[] = { &backings[2], &backings[4] };
+#define NR_PAR		2
+
+enum { POPULATE = 1, FAULT = 2, PARALLEL = 4 };
+static const char *const sections[] = { "populate", "fault", "parallel" };
+#define NR_SECTIONS	3
 
 struct result {
 	double v[MAX_RUNS + 1];	/* [0]: the warm-up */
@@ -96,10 +133,10 @@ static int wait_pool(int log2, long free0, long resv0)
 	return at_once;
 }
 
-/* A 1 GiB file of @b, for @vm if it is a guest_memfd. */
-static int create(int vm, const struct backing *b, unsigned long flags)
+/* A file of @size bytes of @b, for @vm if it is a guest_memfd. */
+static int create(int vm, const struct backing *b, unsigned long size)
 {
-	struct kvm_create_guest_memfd gmem = { .size = SIZE, .flags = flags };
+	struct kvm_create_guest_memfd gmem = { .size = size };
 	int fd;
 
 	if (b->log2 > 12) {
@@ -110,7 +147,7 @@ static int create(int vm, const struct backing *b, unsigned long flags)
 		fd = ioctl(vm, KVM_CREATE_GUEST_MEMFD, &gmem);
 	else
 		fd = memfd_create("bench", MFD_HUGETLB | b->log2 << MFD_HUGE_SHIFT);
-	if (fd < 0 || (!b->gmem && ftruncate(fd, SIZE)))
+	if (fd < 0 || (!b->gmem && ftruncate(fd, size)))
 		err(1, "creating a file of %s", b->name);
 	return fd;
 }
@@ -120,7 +157,7 @@ static int populate(int vm, const struct backing *b, int i, struct result *fill,
 		    struct result *drop)
 {
 	long free0 = pool(b->log2, "free_hugepages"), resv0 = pool(b->log2, "resv_hugepages");
-	int fd = create(vm, b, 0), at_once;
+	int fd = create(vm, b, SIZE), at_once;
 	double t = now();
 
 	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SIZE))
@@ -133,65 +170,241 @@ static int populate(int vm, const struct backing *b, int i, struct result *fill,
 	return at_once;
 }
 
-/* Run the guest (it writes every 4K page of the memslot at GMEM_GPA). */
-static double run_guest(int vm)
+/* A MAP_SHARED mapping of @size bytes of the HugeTLB memfd @fd of @b. */
+static char *map(int fd, const struct backing *b, unsigned long size)
 {
-	int vcpu, run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	struct kvm_run *run;
-	double t;
+	char *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
-	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	if (vcpu < 0 || run == MAP_FAILED)
-		err(1, "KVM_CREATE_VCPU");
-	vcpu_flat32(vcpu, CODE_GPA);
-
-	t = now();
-	if (ioctl(vcpu, KVM_RUN, 0))
-		err(1, "KVM_RUN");
-	t = now() - t;
-	if (run->exit_reason != KVM_EXIT_HLT)
-		errx(1, "guest exit %u, expected HLT", run->exit_reason);
-
-	munmap(run, run_size);
-	close(vcpu);
-	return t;
+	if (mem == MAP_FAILED)
+		err(1, "mmap of %s", b->name);
+	if ((unsigned long)mem & ((1UL << b->log2) - 1))
+		errx(1, "mmap of %s: %p is not aligned to its pages", b->name, mem);
+	return mem;
 }
 
-/* A VM whose vCPU touches 1 GiB of guest_memfd of @b, runs times. */
-static void fault_in(const struct backing *b, struct result *res)
+struct guest {
+	int vm, stats_fd, fd;	/* fd: the file of its memory */
+	char *mem;		/* the file's mapping, if it is not a guest_memfd */
+	unsigned long size;
+};
+
+/*
+ * A new VM with the guest's code in slot 0 and @size bytes of a new file of
+ * @b at GMEM_GPA in slot 1: private guest_memfd, or a shared memslot on a
+ * MAP_SHARED mapping of the HugeTLB memfd, untouched.
+ */
+static void guest_create(struct guest *g, const struct backing *b, unsigned long size)
 {
-	long free0 = pool(b->log2, "free_hugepages"), resv0 = pool(b->log2, "resv_hugepages");
 	struct kvm_userspace_memory_region2 slot0 = { .slot = 0, .memory_size = sizeof(code),
 						      .userspace_addr = (unsigned long)code };
 	struct kvm_userspace_memory_region2 slot = {
-		.slot = 1, .flags = KVM_MEM_GUEST_MEMFD, .guest_phys_addr = GMEM_GPA,
-		.memory_size = SIZE,
+		.slot = 1, .guest_phys_addr = GMEM_GPA, .memory_size = size,
 	};
-	int i, vm, stats_fd;
 
-	printf("# %s: guest fault-in\n", b->name);
-	for (i = 0; i <= runs; i++) {
-		vm = vm_create_private(kvm);
-		stats_fd = ioctl(vm, KVM_GET_STATS_FD, 0);
-		if (stats_fd < 0)
-			err(1, "KVM_GET_STATS_FD");
-		slot.guest_memfd = create(vm, b, 0);
-		if (ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &slot0) ||
-		    ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &slot))
-			err(1, "KVM_SET_USER_MEMORY_REGION2");
-		set_private(vm, GMEM_GPA, SIZE);
-
-		res->v[i] = run_guest(vm) * 1e3;
-		snprintf(res->note, sizeof(res->note), "stage-2 maps 4K/2M/1G: %lu/%lu/%lu",
-			 stat(stats_fd, "pages_4k"), stat(stats_fd, "pages_2m"),
-			 stat(stats_fd, "pages_1g"));
-
-		close(slot.guest_memfd);
-		close(stats_fd);
-		close(vm);
-		wait_pool(b->log2, free0, resv0);
+	g->vm = vm_create_private(kvm);
+	g->stats_fd = ioctl(g->vm, KVM_GET_STATS_FD, 0);
+	if (g->stats_fd < 0)
+		err(1, "KVM_GET_STATS_FD");
+	g->fd = create(g->vm, b, size);
+	g->mem = NULL;
+	g->size = size;
+	if (b->gmem) {
+		slot.flags = KVM_MEM_GUEST_MEMFD;
+		slot.guest_memfd = g->fd;
+	} else {
+		g->mem = map(g->fd, b, size);
+		slot.userspace_addr = (unsigned long)g->mem;
 	}
+	if (ioctl(g->vm, KVM_SET_USER_MEMORY_REGION2, &slot0) ||
+	    ioctl(g->vm, KVM_SET_USER_MEMORY_REGION2, &slot))
+		err(1, "KVM_SET_USER_MEMORY_REGION2");
+	if (b->gmem)
+		set_private(g->vm, GMEM_GPA, size);
+}
+
+/* KVM's stage-2 mapping counts of @g: 4K, 2M and 1G. */
+static void stage2(struct guest *g, unsigned long maps[3])
+{
+	maps[0] = stat(g->stats_fd, "pages_4k");
+	maps[1] = stat(g->stats_fd, "pages_2m");
+	maps[2] = stat(g->stats_fd, "pages_1g");
+}
+
+static void guest_destroy(struct guest *g)
+{
+	close(g->stats_fd);
+	close(g->vm);
+	if (g->mem)
+		munmap(g->mem, g->size);
+	close(g->fd);
+}
+
+struct vcpu {
+	int fd, run_size;
+	struct kvm_run *run;
+};
+
+/* vCPU @id of @vm, to run the guest at @rip. */
+static void vcpu_create(int vm, int id, unsigned long rip, struct vcpu *v)
+{
+	v->run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	v->fd = ioctl(vm, KVM_CREATE_VCPU, id);
+	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->fd < 0 || v->run == MAP_FAILED)
+		err(1, "KVM_CREATE_VCPU");
+	vcpu_flat32(v->fd, rip);
+}
+
+/* KVM_RUN until the guest halts. */
+static void vcpu_run(struct vcpu *v)
+{
+	if (ioctl(v->fd, KVM_RUN, 0))
+		err(1, "KVM_RUN");
+	if (v->run->exit_reason != KVM_EXIT_HLT)
+		errx(1, "guest exit %u, expected HLT", v->run->exit_reason);
+}
+
+static void vcpu_destroy(struct vcpu *v)
+{
+	munmap(v->run, v->run_size);
+	close(v->fd);
+}
+
+/*
+ * The KVM_RUN time, in ms, of a new VM whose vCPU writes to every 4K page of
+ * a 1 GiB memslot of @b; its stage-2 mapping counts in @maps.
+ */
+static double fault_in(const struct backing *b, unsigned long maps[3])
+{
+	long free0 = pool(b->log2, "free_hugepages"), resv0 = pool(b->log2, "resv_hugepages");
+	struct guest g;
+	struct vcpu v;
+	double t;
+
+	guest_create(&g, b, SIZE);
+	vcpu_create(g.vm, 0, CODE_GPA, &v);
+	t = now();
+	vcpu_run(&v);
+	t = (now() - t) * 1e3;
+	stage2(&g, maps);
+	vcpu_destroy(&v);
+	guest_destroy(&g);
+	wait_pool(b->log2, free0, resv0);
+	return t;
+}
+
+/* A thread of the parallel fault-in: a vCPU to run, or a byte to write. */
+struct task {
+	pthread_t thread;
+	int cpu;		/* to run on, if >= 0 */
+	struct vcpu *vcpu;
+	char *byte;
+	double start, end;
+};
+
+static pthread_barrier_t go;
+
+/* The @i-th CPU that this process may run on, or -1. */
+static int nth_cpu(int i)
+{
+	cpu_set_t set;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		err(1, "sched_getaffinity");
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set) && !i--)
+			return cpu;
+	return -1;
+}
+
+static void *task_run(void *arg)
+{
+	struct task *t = arg;
+	cpu_set_t set;
+
+	if (t->cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(t->cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			err(1, "sched_setaffinity");
+	}
+	pthread_barrier_wait(&go);
+	t->start = now();
+	if (t->vcpu)
+		vcpu_run(t->vcpu);
+	else
+		*t->byte = 1;
+	t->end = now();
+	return NULL;
+}
+
+/*
+ * Run @nr tasks at once, each in its own thread on its own CPU: from the
+ * first start to the last end, in ms.
+ */
+static double run_tasks(struct task *tasks, int nr)
+{
+	double start = 1e300, end = 0;
+	int i, e;
+
+	pthread_barrier_init(&go, NULL, nr);
+	for (i = 0; i < nr; i++) {
+		tasks[i].cpu = nth_cpu(i);
+		e = pthread_create(&tasks[i].thread, NULL, task_run, &tasks[i]);
+		if (e)
+			errx(1, "pthread_create: %s", strerror(e));
+	}
+	for (i = 0; i < nr; i++) {
+		pthread_join(tasks[i].thread, NULL);
+		if (tasks[i].start < start)
+			start = tasks[i].start;
+		if (tasks[i].end > end)
+			end = tasks[i].end;
+	}
+	pthread_barrier_destroy(&go);
+	return (end - start) * 1e3;
+}
+
+/*
+ * A new file of @n 1G pages of @b: in a new VM with @n vCPUs if it is a
+ * guest_memfd, vCPU i's guest writing once to page i (at PAR_CODE(i)), else
+ * mapped, thread i writing once to page i.  The time of @nr of them at
+ * once, in ms; a guest_memfd's stage-2 mapping counts in @maps.
+ */
+static double parallel(const struct backing *b, int n, int nr, unsigned long maps[3])
+{
+	long free0 = pool(b->log2, "free_hugepages"), resv0 = pool(b->log2, "resv_hugepages");
+	struct task tasks[MAX_PAR] = { 0 };
+	struct vcpu vcpus[MAX_PAR];
+	struct guest g;
+	double t;
+	int i;
+
+	if (b->gmem) {
+		guest_create(&g, b, n * SIZE);
+		for (i = 0; i < n; i++)
+			vcpu_create(g.vm, i, PAR_CODE(i), &vcpus[i]);
+	} else {
+		g.fd = create(-1, b, n * SIZE);
+		g.mem = map(g.fd, b, n * SIZE);
+	}
+	for (i = 0; i < nr; i++) {
+		tasks[i].vcpu = b->gmem ? &vcpus[i] : NULL;
+		tasks[i].byte = b->gmem ? NULL : g.mem + i * SIZE;
+	}
+	t = run_tasks(tasks, nr);
+	if (b->gmem) {
+		stage2(&g, maps);
+		for (i = 0; i < n; i++)
+			vcpu_destroy(&vcpus[i]);
+		guest_destroy(&g);
+	} else {
+		munmap(g.mem, n * SIZE);
+		close(g.fd);
+	}
+	wait_pool(b->log2, free0, resv0);
+	return t;
 }
 
 /* Run KBENCH as run @i: one line per page size, see its source. */
@@ -261,16 +474,75 @@ static void target(const char *what, double measured, const char *unit, double m
 	       measured >= min && measured <= max ? "yes" : "**no**");
 }
 
+static void maps_note(struct result *r, const unsigned long maps[3])
+{
+	snprintf(r->note, sizeof(r->note), "stage-2 maps 4K/2M/1G: %lu/%lu/%lu", maps[0],
+		 maps[1], maps[2]);
+}
+
+/* The SECTION arguments, as a mask of POPULATE, FAULT and PARALLEL. */
+static int parse_sections(int argc, char **argv)
+{
+	int i, k, sel = 0;
+
+	for (i = 2; i < argc; i++) {
+		for (k = 0; k < NR_SECTIONS && strcmp(argv[i], sections[k]); k++)
+			;
+		if (k == NR_SECTIONS)
+			errx(1, "SECTION: populate, fault or parallel, not %s", argv[i]);
+		sel |= 1 << k;
+	}
+	return sel ? sel : (1 << NR_SECTIONS) - 1;
+}
+
+/* Why the parallel fault-in of @n 1G pages cannot run, into @why; 0 if it can. */
+static int par_unable(int n, char *why, size_t len)
+{
+	long avail = pool(30, "free_hugepages") - pool(30, "resv_hugepages");
+
+	if (n > MAX_PAR)
+		snprintf(why, len, "not measured: %d CPUs, %d 1G pages fit below 4G", n,
+			 MAX_PAR);
+	else if (avail < n)
+		snprintf(why, len, "not measured: %ld of the %d 1G pages it needs are free",
+			 avail, n);
+	else
+		return 0;
+	return 1;
+}
+
+/* The measurement of parallel fault-in row @k (1 task, @n, ratio) of file @j. */
+static void par_what(char *buf, size_t len, int j, int k, int n)
+{
+	const char *who = j ? "thread" : "vCPU", *file = j ? "a MAP_HUGETLB memfd" : "one file";
+
+	if (k == 0)
+		snprintf(buf, len, "parallel fault-in: 1 %s, 1 of %d 1G pages of %s", who, n,
+			 file);
+	else if (k == 1)
+		snprintf(buf, len, "parallel fault-in: %d %ss, %d distinct 1G pages of %s", n,
+			 who, n, file);
+	else
+		snprintf(buf, len, "parallel fault-in: time(%d %ss) / time(1 %s)", n, who, who);
+}
+
 int main(int argc, char **argv)
 {
-	static struct result fill[NR_BACKINGS], drop[NR_BACKINGS], touch[NR_GMEM];
-	int i, j, vm, at_once[NR_BACKINGS] = { 0 };
+	static struct result fill[NR_BACKINGS], drop[NR_BACKINGS], touch[NR_FAULTED],
+			     par[NR_PAR][3];	/* 1 task, n tasks, ratio */
+	static unsigned long maps[NR_FAULTED][3], par_maps[2][3];
+	int i, j, k, vm, sel, n, at_once[NR_BACKINGS] = { 0 };
+	char what[128], par_skip[96] = "";
 
 	runs = argc > 1 ? atoi(argv[1]) : 5;
 	if (runs < 1 || runs > MAX_RUNS)
 		errx(1, "RUNS: 1 to %d", MAX_RUNS);
+	sel = parse_sections(argc, argv);
 	kvm = kvm_open();
 	guest_code(code, GMEM_GPA, SIZE);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	for (i = 0; i < n && i < MAX_PAR; i++)	/* one write to 1G page i */
+		guest_code(code + PAR_CODE(i) - CODE_GPA, GMEM_GPA + i * SIZE, 4096);
 
 	/*
 	 * Population, teardown and the in-kernel benchmark take turns in each
@@ -278,7 +550,7 @@ int main(int argc, char **argv)
 	 * ratios.  One VM for the guest_memfds that are only populated.
 	 */
 	vm = vm_create_private(kvm);
-	for (i = 0; i <= runs; i++) {
+	for (i = 0; (sel & POPULATE) && i <= runs; i++) {
 		printf("# run %d of %d: population, teardown, in-kernel\n", i, runs);
 		for (j = 0; j < NR_BACKINGS; j++)
 			at_once[j] += populate(vm, &backings[j], i, &fill[j], &drop[j]);
@@ -290,20 +562,62 @@ int main(int argc, char **argv)
 			snprintf(drop[j].note, sizeof(drop[j].note),
 				 "pool back when close() returned: %d of %d", at_once[j],
 				 runs + 1);
-	for (i = 0; i < NR_GMEM; i++)
-		fault_in(&backings[i], &touch[i]);
+	/*
+	 * The guest_memfd and MAP_HUGETLB rows of a page size take turns, in
+	 * an order that alternates from run to run; 4K, the longest, is last.
+	 */
+	for (i = 0; (sel & FAULT) && i <= runs; i++) {
+		printf("# run %d of %d: guest fault-in\n", i, runs);
+		for (k = 0; k < NR_FAULTED; k++) {
+			j = fault_order[i % 2][k];
+			touch[j].v[i] = fault_in(&faulted[j], maps[j]);
+			printf("#   %s: %.2f ms\n", faulted[j].name, touch[j].v[i]);
+		}
+	}
+	for (j = 0; j < NR_FAULTED; j++)
+		maps_note(&touch[j], maps[j]);
+	if ((sel & PARALLEL) && !par_unable(n, par_skip, sizeof(par_skip))) {
+		for (i = 0; i <= runs; i++) {
+			printf("# run %d of %d: parallel fault-in of %d 1G pages\n", i, runs, n);
+			for (j = 0; j < NR_PAR; j++) {
+				for (k = i % 2; k < i % 2 + 2; k++)	/* 1 and n in turns */
+					par[j][k % 2].v[i] = parallel(par_backings[j], n,
+								      k % 2 ? n : 1,
+								      par_maps[k % 2]);
+				par[j][2].v[i] = par[j][1].v[i] / par[j][0].v[i];
+				printf("#   %s: %.2f ms, %.2f ms\n", par_backings[j]->name,
+				       par[j][0].v[i], par[j][1].v[i]);
+			}
+		}
+		maps_note(&par[0][0], par_maps[0]);
+		maps_note(&par[0][1], par_maps[1]);
+		for (j = 0; j < NR_PAR; j++)
+			snprintf(par[j][2].note, sizeof(par[j][2].note),
+				 "median of the runs' ratios");
+	}
 
 	printf("md | measurement | backing | median | min to max | warm-up | unit | notes |\n");
 	printf("md | --- | --- | ---: | ---: | ---: | --- | --- |\n");
-	for (i = 0; i < NR_BACKINGS; i++)
+	for (i = 0; (sel & POPULATE) && i < NR_BACKINGS; i++)
 		report("population: fallocate()", "fill", "GiB/s", backings[i].name, &fill[i]);
-	for (i = 0; i < NR_KSIZES; i++)
+	for (i = 0; (sel & POPULATE) && i < NR_KSIZES; i++)
 		report("zeroing: folio_zero_user()", "fill", "GiB/s", ksizes[i].zero, &kzero[i]);
-	for (i = 0; i < NR_BACKINGS; i++)
+	for (i = 0; (sel & POPULATE) && i < NR_BACKINGS; i++)
 		report("teardown: close()", "drop", "ms", backings[i].name, &drop[i]);
-	for (i = 0; i < NR_GMEM; i++)
-		report("guest fault-in: KVM_RUN", "touch", "ms", backings[i].name, &touch[i]);
-	for (i = 0; i < NR_KSIZES; i++) {
+	for (i = 0; (sel & FAULT) && i < NR_FAULTED; i++)
+		report("guest fault-in: KVM_RUN", "touch", "ms", faulted[i].name, &touch[i]);
+	for (j = 0; (sel & PARALLEL) && j < NR_PAR; j++) {
+		for (k = 0; k < 3; k++) {
+			par_what(what, sizeof(what), j, k, n);
+			if (par_skip[0] && k == 1)
+				printf("md | %s | %s | | | | | %s |\n", what,
+				       par_backings[j]->name, par_skip);
+			else if (!par_skip[0])
+				report(what, k == 2 ? "parallel" : NULL, k == 2 ? "x" : "ms",
+				       par_backings[j]->name, &par[j][k]);
+		}
+	}
+	for (i = 0; (sel & POPULATE) && i < NR_KSIZES; i++) {
 		report("alloc+free: hugetlb_alloc_folio()", NULL, "us", ksizes[i].name,
 		       &khugetlb[i]);
 		report("alloc+free: hugetlb_alloc_folio() + folio_zero_user()", NULL, "us",
@@ -316,20 +630,43 @@ int main(int argc, char **argv)
 		       "overhead", "%", ksizes[i].name, &koverhead[i]);
 	}
 
-	/* The targets of the benchmark issue, from the medians above. */
+	/* The targets of the benchmark issues, from the medians above. */
 	printf("md\nmd | target | measured | met |\nmd | --- | ---: | --- |\n");
-	target("2M guest_memfd population >= 0.95x memfd HugeTLB 2M",
-	       fill[1].median / fill[3].median, "x", 0.95, 1e9);
-	target("2M guest_memfd population >= 0.8x in-kernel zeroing of 2M pages",
-	       fill[1].median / kzero[0].median, "x", 0.8, 1e9);
-	target("2M guest_memfd population >= 3x guest_memfd 4K",
-	       fill[1].median / fill[0].median, "x", 3, 1e9);
-	for (i = 0; i < NR_KSIZES; i++) {
-		char what[96];
-
-		snprintf(what, sizeof(what), "library overhead <= 5%% of alloc+zero+free, %s",
-			 ksizes[i].name);
-		target(what, koverhead[i].median, "%", -1e9, 5);
+	if (sel & POPULATE) {
+		target("2M guest_memfd population >= 0.95x memfd HugeTLB 2M",
+		       fill[1].median / fill[3].median, "x", 0.95, 1e9);
+		target("2M guest_memfd population >= 0.8x in-kernel zeroing of 2M pages",
+		       fill[1].median / kzero[0].median, "x", 0.8, 1e9);
+		target("2M guest_memfd population >= 3x guest_memfd 4K",
+		       fill[1].median / fill[0].median, "x", 3, 1e9);
+		for (i = 0; i < NR_KSIZES; i++) {
+			snprintf(what, sizeof(what),
+				 "library overhead <= 5%% of alloc+zero+free, %s", ksizes[i].name);
+			target(what, koverhead[i].median, "%", -1e9, 5);
+		}
+	}
+	for (i = 1; (sel & FAULT) && i <= 2; i++) {	/* guest_memfd 2M, 1G */
+		snprintf(what, sizeof(what), "%s fault-in rate >= 0.95x %s", faulted[i].name,
+			 faulted[i + 2].name);
+		target(what, touch[i + 2].median / touch[i].median, "x", 0.95, 1e9);
+		snprintf(what, sizeof(what), "2M/1G stage-2 maps: %s = %s", faulted[i].name,
+			 faulted[i + 2].name);
+		printf("md | %s | %lu/%lu and %lu/%lu | %s |\n", what, maps[i][1], maps[i][2],
+		       maps[i + 2][1], maps[i + 2][2],
+		       maps[i][1] == maps[i + 2][1] && maps[i][2] == maps[i + 2][2] ?
+		       "yes" : "**no**");
+	}
+	if (sel & PARALLEL) {
+		snprintf(what, sizeof(what),
+			 "parallel fault-in: guest_memfd time(%d vCPUs) / time(1) <= 1.05x memfd time(%d threads) / time(1)",
+			 n, n);
+		if (par_skip[0])
+			printf("md | %s | %s | **no** |\n", what, par_skip);
+		else
+			printf("md | %s | %.2fx (%.2fx / %.2fx) | %s |\n", what,
+			       par[0][2].median / par[1][2].median, par[0][2].median,
+			       par[1][2].median,
+			       par[0][2].median <= 1.05 * par[1][2].median ? "yes" : "**no**");
 	}
 	return 0;
 }
