@@ -2,7 +2,7 @@
 # See README.md.  Every target installs what it needs (scripts/deps.sh).
 S := scripts
 
-.PHONY: demo test bench check apply export build kunit vm series clean distclean
+.PHONY: demo test bench check apply export build kunit vm stress series clean distclean
 
 demo:		## boot the patched kernel and run the guest_memfd demo
 	$(S)/deps.sh && $(S)/apply.sh && $(S)/build.sh && $(S)/demo.sh
@@ -10,8 +10,8 @@ demo:		## boot the patched kernel and run the guest_memfd demo
 test:		## every test; ends with "N passed, N failed"
 	$(S)/test.sh
 
-bench:		## guest_memfd benchmark -> results/ (kernel built by make test/demo)
-	$(S)/deps.sh && $(S)/bench.sh
+bench:		## guest_memfd benchmark -> results/ (its own non-debug kernel)
+	$(S)/deps.sh && $(S)/apply.sh && $(S)/bench.sh
 
 check:		## series checks: applies, round-trips, checkpatch, bisectable
 	$(S)/deps.sh && $(S)/check.sh
@@ -30,6 +30,11 @@ kunit:		## the KUnit suite on QEMU x86_64
 
 vm:		## selftests in the VM (needs a built kernel)
 	$(S)/deps.sh && $(S)/selftests.sh && $(S)/vm-run.sh
+
+STRESS_SECS ?= 600
+stress:		## gmem_stress in the VM, STRESS_SECS (600) a pool (needs a built kernel)
+	$(S)/deps.sh && $(S)/selftests.sh && $(S)/vm-run.sh --timeout $$((2 * $(STRESS_SECS) + 600)) \
+		'/tests/bin/gmem_stress $(STRESS_SECS)'
 
 series:		## b4 prep + b4 send -o work/outgoing (a dry run: no mail)
 	$(S)/deps.sh && $(S)/series.sh

@@ -38,6 +38,8 @@ stage vm vm "$TOP/scripts/vm-run.sh"
 # The 2M pool in ZONE_MOVABLE: guest_memfd must not reserve what it cannot take.
 stage vm-movable vm "$TOP/scripts/vm-run.sh" --cmdline movablecore=4G \
 	'run-tests gmem_movable'
+# Stress: guest_memfd, hugetlbfs, cgroup moves and SIGKILL on each pool, 60s a size.
+stage stress vm "$TOP/scripts/vm-run.sh" --timeout 1200 'run-tests "gmem_stress 60"'
 say "all stages in $((SECONDS - t0))s"
 echo "$pass passed, $fail failed${skip:+, $skip skipped}" | sed 's/, 0 skipped$//'
 [ "$fail" -eq 0 ]
