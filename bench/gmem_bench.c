@@ -500,7 +500,9 @@ static int par_unable(int n, char *why, size_t len)
 {
 	long avail = pool(30, "free_hugepages") - pool(30, "resv_hugepages");
 
-	if (n > MAX_PAR)
+	if (n < 2)
+		snprintf(why, len, "not measured: one CPU, nothing runs in parallel");
+	else if (n > MAX_PAR)
 		snprintf(why, len, "not measured: %d CPUs, %d 1G pages fit below 4G", n,
 			 MAX_PAR);
 	else if (avail < n)
