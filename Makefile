@@ -31,8 +31,8 @@ kunit:		## the KUnit suite on QEMU x86_64
 vm:		## selftests in the VM (needs a built kernel)
 	$(S)/deps.sh && $(S)/selftests.sh && $(S)/vm-run.sh
 
-STRESS_SECS ?= 600
-stress:		## gmem_stress in the VM, STRESS_SECS (600) a pool (needs a built kernel)
+STRESS_SECS ?= 300
+stress:		## gmem_stress in the VM, STRESS_SECS (300) a pool: 10 min (needs a built kernel)
 	$(S)/deps.sh && $(S)/selftests.sh && $(S)/vm-run.sh --timeout $$((2 * $(STRESS_SECS) + 600)) \
 		'/tests/bin/gmem_stress $(STRESS_SECS)'
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the hugepage_alloc KUnit tests on x86_64 under QEMU, built out of
-# tree in $WORK/build/kunit.  The guest has two NUMA nodes of 3G and boots
-# with 2M and 1G HugeTLB pools, which the kernel spreads over both nodes.
+# tree in $WORK/build/kunit with the debug options of configs/debug.config.
+# The guest has two NUMA nodes of 3G and boots with 2M and 1G HugeTLB
+# pools, which the kernel spreads over both nodes.
 # Extra arguments go to kunit.py run, e.g. a filter glob or --raw_output.
 . "$(dirname "$0")/lib.sh"
 
@@ -29,6 +30,7 @@ cd "$TREE"
 PATH=$BIN:$PATH ./tools/testing/kunit/kunit.py run --arch=x86_64 \
 	--raw_output=all --build_dir="$WORK/build/kunit" \
 	--kunitconfig=mm/tests/hugepage_alloc.kunitconfig \
+	--kunitconfig="$TOP/configs/debug.config" \
 	--make_options CC="ccache gcc" \
 	--kernel_args="hugepagesz=2M hugepages=64 hugepagesz=1G hugepages=4" \
 	--qemu_args="-m 6G -cpu max -smp 2,sockets=2 \
@@ -36,5 +38,6 @@ PATH=$BIN:$PATH ./tools/testing/kunit/kunit.py run --arch=x86_64 \
 -object memory-backend-ram,id=m1,size=3G -numa node,nodeid=1,cpus=1,memdev=m1" \
 	"$@" > "$RAW" || { tail -n 30 "$RAW"; die "kunit.py run failed"; }
 ./tools/testing/kunit/kunit.py parse "$RAW"
-splats=$(grep -E '(BUG:|WARNING:|Oops|UBSAN:|Kernel panic)' "$RAW" || true)
+# kmemleak scans by itself a minute after boot, which the run outlasts.
+splats=$(grep -E '(BUG:|WARNING:|Oops|UBSAN:|Kernel panic|unreferenced object|suspected memory leak)' "$RAW" || true)
 [ -z "$splats" ] || die "kernel splat(s) in $RAW: $(echo "$splats" | head -n 3)"

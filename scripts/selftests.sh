@@ -21,7 +21,10 @@ MM_HELPERS="write_to_hugetlbfs"
 MM_SCRIPTS="charge_reserved_hugetlb.sh hugetlb_reparenting_test.sh
 	write_hugetlb_memory.sh"
 # Runs with arguments, in addition to one plain run of each test.
-EXTRA_RUNS="private_mem_conversions_test -g 21
+# hugetlb-mmap sets the pool to what it maps, and cannot grow a 1G pool
+# back at run time: 2048 MB maps both 1G pages and leaves the pool as is.
+EXTRA_RUNS="hugetlb-mmap 2048 30
+private_mem_conversions_test -g 21
 private_mem_conversions_test -g 30
 charge_reserved_hugetlb.sh -cgroup-v2
 hugetlb_reparenting_test.sh -cgroup-v2"
@@ -65,6 +68,8 @@ gcc -static -O2 -Wall -Werror -isystem "$KHDR" -o "$OUT/bin/gmem_demo" "$TOP/dem
 gcc -static -O2 -Wall -Werror -Wno-unused-function -isystem "$KHDR" -o "$OUT/bin/gmem_movable" "$TOP/tests/vm/gmem_movable.c"
 # The stress test: make stress, and a short run in make test (test.sh).
 gcc -static -O2 -Wall -Werror -isystem "$KHDR" -o "$OUT/bin/gmem_stress" "$TOP/tests/vm/gmem_stress.c" -lpthread
+# Fault injection into the KUnit case and gmem_stress (test.sh's stress stage).
+cp "$TOP/tests/vm/fault-inject" "$OUT/bin/"
 # "NAME -r FIXTURE.VARIANT.CASE" for each case of harness test NAME, from its
 # -l, which prints each fixture's variants and cases as independent columns.
 harness_runs() {
@@ -85,9 +90,7 @@ harness_runs() {
 }
 { for t in $KVM_TESTS $MM_TESTS gmem_demo; do basename "$t"; done
   printf '%s\n' "$EXTRA_RUNS"
-  for t in $KVM_HARNESS_TESTS; do harness_runs "$(basename "$t")"; done
-  # Last: it leaves the 1G pool a page smaller.
-  echo "hugetlb-mmap 1024 30"; } > "$OUT/tests.list"
+  for t in $KVM_HARNESS_TESTS; do harness_runs "$(basename "$t")"; done; } > "$OUT/tests.list"
 
 [ "$(tree_state)" = "$before" ] || die "the build changed $TREE: $(tree_state)"
 say "$(wc -l < "$OUT/tests.list") runs in $OUT/tests.list"

@@ -38,8 +38,15 @@ stage vm vm "$TOP/scripts/vm-run.sh"
 # The 2M pool in ZONE_MOVABLE: guest_memfd must not reserve what it cannot take.
 stage vm-movable vm "$TOP/scripts/vm-run.sh" --cmdline movablecore=4G \
 	'run-tests gmem_movable'
-# Stress: guest_memfd, hugetlbfs, cgroup moves and SIGKILL on each pool, 60s a size.
-stage stress vm "$TOP/scripts/vm-run.sh" --timeout 1200 'run-tests "gmem_stress 60"'
+# Stress: the KUnit suite at boot (on the VM kernel, whose kmemleak scan at
+# the end covers it); guest_memfd, hugetlbfs, cgroup moves and SIGKILL on
+# each pool, 60s a size; then failslab and fail_page_alloc failing each
+# allocation of the library in turn in the suite's fault-injection case,
+# and gmem_stress's guest_memfd operations at two rates.
+stage stress vm "$TOP/scripts/vm-run.sh" --timeout 1800 \
+	--cmdline "kunit.enable=1 kunit.filter_glob=hugepage_alloc" \
+	'run-tests "gmem_stress 60" "fault-inject kunit" "fault-inject stress 5 45" \
+		"fault-inject stress 25 45"'
 say "all stages in $((SECONDS - t0))s"
 echo "$pass passed, $fail failed${skip:+, $skip skipped}" | sed 's/, 0 skipped$//'
 [ "$fail" -eq 0 ]

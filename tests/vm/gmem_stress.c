@@ -4,7 +4,7 @@
  * sharing the 2M and 1G HugeTLB pools with hugetlbfs, under hugetlb cgroup
  * limits and SIGKILL:
  *
- *   gmem_stress SECONDS
+ *   gmem_stress SECONDS [inject]
  *
  * For SECONDS on the 2M pool, then for SECONDS on the 1G pool (a size
  * whose pool is empty is skipped), these processes, forked by the main
@@ -23,6 +23,12 @@
  *    hugetlb cgroups whose limits are below what the workers ask for;
  * while the main process SIGKILLs random workers, preferably in the middle
  * of an operation, and forks replacements.
+ *
+ * With "inject", each thread runs its guest_memfd operations (create,
+ * fallocate, punch, KVM_RUN) marked for fault injection
+ * (/proc/thread-self/make-it-fail), so that failslab and fail_page_alloc
+ * with task-filter set fail their allocations at random (see
+ * tests/vm/fault-inject); ENOMEM is then allowed for all but the punch.
  *
  * Every failure is counted by operation and errno.  The run fails (exit 1)
  * on an errno that the documentation does not give for the operation (see
@@ -137,7 +143,10 @@ static const char *const x_name[] = {
  *   (Documentation/admin-guide/cgroup-v1/hugetlb.rst).
  * - a write to cgroup.procs: ESRCH, the worker died meanwhile.
  * Creating VMs, memslots and vCPUs, deleting memslots and closing files
- * never fails.
+ * never fails.  Under fault injection, fallocate() and KVM_RUN may also
+ * fail with ENOMEM, "if the kernel cannot allocate memory for the file's
+ * page cache" (4.142), and KVM_RUN also when KVM cannot fill its MMU
+ * caches, as any ioctl that allocates may.
  */
 static const int allowed[NR_OPS][4] = {
 	[OP_CREATE] = { ENOMEM },
@@ -147,6 +156,11 @@ static const int allowed[NR_OPS][4] = {
 	[OP_HT_ANON] = { ENOMEM },
 	[OP_MOVE] = { ESRCH },
 };
+static const int allowed_inject[NR_OPS] = {
+	[OP_CREATE] = ENOMEM, [OP_ALLOC] = ENOMEM, [OP_RUN] = ENOMEM,
+};
+static bool inject;
+static __thread int fail_fd = -1;
 
 enum role { ROLE_FILE, ROLE_VM, ROLE_HT, ROLE_MOVER };
 static const char *const role_name[] = { "file worker", "VM worker", "hugetlbfs user", "mover" };
@@ -222,6 +236,8 @@ static const char *err_name(int e)
 
 static bool is_allowed(int op, int e)
 {
+	if (inject && allowed_inject[op] == e)
+		return true;
 	for (int i = 0; i < 4 && allowed[op][i]; i++)
 		if (allowed[op][i] == e)
 			return true;
@@ -236,9 +252,32 @@ static void count(int op, int e)
 		warnx("first %s: %s", op_name[op], err_name(e));
 }
 
+/*
+ * With "inject", mark the thread for fault injection during a guest_memfd
+ * operation.  The file is opened before and closed after, unmarked.  A
+ * thread SIGKILLed inside the operation exits marked, so that the teardown
+ * of its files and VM runs with failing allocations too; nothing reports
+ * those, but the counters checked at the end must come back all the same.
+ */
+static void make_it_fail(int op, bool on)
+{
+	if (!inject || (op != OP_CREATE && op != OP_ALLOC && op != OP_PUNCH && op != OP_RUN) ||
+	    (on && fail_fd >= 0))
+		return;
+	if (on)
+		fail_fd = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	if (fail_fd < 0 || pwrite(fail_fd, on ? "1" : "0", 1, 0) != 1)
+		err(1, "/proc/thread-self/make-it-fail");
+	if (!on) {
+		close(fail_fd);
+		fail_fd = -1;
+	}
+}
+
 /* Bracket an operation, so that the killer can catch workers inside one. */
 static void begin(int op)
 {
+	make_it_fail(op, true);
 	if (my_slot < 0)
 		return;
 	sh->slot[my_slot].op = op;
@@ -247,6 +286,7 @@ static void begin(int op)
 
 static void end(int op, int e)
 {
+	make_it_fail(op, false);
 	if (my_slot >= 0)
 		__atomic_fetch_sub(&sh->slot[my_slot].busy, 1, __ATOMIC_RELAXED);
 	count(op, e);
@@ -449,7 +489,7 @@ static void *vcpu_thread(void *arg)
 		if (!e) {
 			new_list(c, v->list);
 			msleep(rnd_below(3));
-		} else if (e == ENOSPC) {
+		} else if (e == ENOSPC || e == ENOMEM) {
 			backoff();
 		} else if (e != EINTR) {
 			break;
@@ -980,6 +1020,19 @@ static int print_stats(double secs)
 		if (sh->kills_in[op])
 			printf(" %s %lu;", op_name[op], sh->kills_in[op]);
 	printf("\n");
+	/* A run in which these never succeeded stressed nothing. */
+	for (int op = 0; op < NR_OPS; op++) {
+		unsigned long ok = sh->ops[op];
+
+		if (op != OP_CREATE && op != OP_ALLOC && op != OP_RUN)
+			continue;
+		for (int e = 0; e < NR_ERRNO; e++)
+			ok -= sh->err[op][e];
+		if (!ok) {
+			printf("gmem_stress: FAIL: %s %s never succeeded\n", sz, op_name[op]);
+			bad++;
+		}
+	}
 	for (int op = 0; op < NR_OPS; op++)
 		for (int e = 0; e < NR_ERRNO; e++)
 			if (sh->err[op][e] && !is_allowed(op, e)) {
@@ -1067,8 +1120,9 @@ int main(int argc, char **argv)
 {
 	int secs = argc > 1 ? atoi(argv[1]) : 0, bad = 0;
 
-	if (secs <= 0)
-		errx(1, "usage: gmem_stress SECONDS");
+	inject = argc > 2 && !strcmp(argv[2], "inject");
+	if (secs <= 0 || (argc > 2 && !inject))
+		errx(1, "usage: gmem_stress SECONDS [inject]");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rnd_seed();
 	kvm = kvm_open();
