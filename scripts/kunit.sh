@@ -38,6 +38,7 @@ PATH=$BIN:$PATH ./tools/testing/kunit/kunit.py run --arch=x86_64 \
 -object memory-backend-ram,id=m1,size=3G -numa node,nodeid=1,cpus=1,memdev=m1" \
 	"$@" > "$RAW" || { tail -n 30 "$RAW"; die "kunit.py run failed"; }
 ./tools/testing/kunit/kunit.py parse "$RAW"
-# kmemleak scans by itself a minute after boot, which the run outlasts.
+# kmemleak would scan by itself only a minute after boot, after the run:
+# the suite's leak scan is the VM's (test.sh's stress stage runs it at boot).
 splats=$(grep -E '(BUG:|WARNING:|Oops|UBSAN:|Kernel panic|unreferenced object|suspected memory leak)' "$RAW" || true)
 [ -z "$splats" ] || die "kernel splat(s) in $RAW: $(echo "$splats" | head -n 3)"

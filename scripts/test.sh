@@ -40,13 +40,13 @@ stage vm-movable vm "$TOP/scripts/vm-run.sh" --cmdline movablecore=4G \
 	'run-tests gmem_movable'
 # Stress: the KUnit suite at boot (on the VM kernel, whose kmemleak scan at
 # the end covers it); guest_memfd, hugetlbfs, cgroup moves and SIGKILL on
-# each pool, 60s a size; then failslab and fail_page_alloc failing each
-# allocation of the library in turn in the suite's fault-injection case,
-# and gmem_stress's guest_memfd operations at two rates.
+# each pool, 60s a size; then the suite again under failslab and
+# fail_page_alloc (its fault-injection cases: each allocation in turn, and
+# at 10% and 50%), and gmem_stress's guest_memfd operations at 5% and 25%.
 stage stress vm "$TOP/scripts/vm-run.sh" --timeout 1800 \
 	--cmdline "kunit.enable=1 kunit.filter_glob=hugepage_alloc" \
-	'run-tests "gmem_stress 60" "fault-inject kunit" "fault-inject stress 5 45" \
-		"fault-inject stress 25 45"'
+	'run-tests "gmem_stress 60" "fault-inject kunit 10" "fault-inject kunit 50" \
+		"fault-inject stress 5 45" "fault-inject stress 25 45"'
 say "all stages in $((SECONDS - t0))s"
 echo "$pass passed, $fail failed${skip:+, $skip skipped}" | sed 's/, 0 skipped$//'
 [ "$fail" -eq 0 ]

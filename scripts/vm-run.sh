@@ -110,7 +110,7 @@ awk -v logf="$LOG" -v qemu="$rc" '
 			printf "vm-run: %d passed, %d skipped, %d failed, %d missing of %d (log: %s)\n",
 				pass, skip, fail, missing, plan, logf
 			if (fail) printf "vm-run: failed:%s\n", failed
-			bad = fail || missing
+			bad = fail || missing || exit_code == ""
 		} else if (exit_code == "") {
 			printf "vm-run: FAIL: the command did not finish (log: %s)\n", logf; bad = 1
 		} else {

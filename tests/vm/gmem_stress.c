@@ -34,7 +34,8 @@
  * on an errno that the documentation does not give for the operation (see
  * allowed[]), on a worker that dies other than by our SIGKILL, and, after
  * each size, on a task left in D state and on a HugeTLB pool or hugetlb
- * cgroup counter that is not back at its starting value.  It prints
+ * cgroup counter that is not back at its starting value, and on a size in
+ * which no charge hit a cgroup limit (hugetlb.<size>.events).  It prints
  * "gmem_stress: HUNG" and exits 2 if a worker does not exit within GRACE
  * seconds of being told to or of being killed.
  */
@@ -182,7 +183,6 @@ static struct shared {
 } *sh;
 
 static int my_slot = -1, kvm;
-static bool use_cgroups;
 static size_t run_size;
 
 static __thread uint64_t rnd_state;
@@ -1060,12 +1060,39 @@ static void warm_up(void)
 	munmap(p, len);
 }
 
+/*
+ * The charges that the limits of cgroups A and B refused so far, for the
+ * size under test: "max" in hugetlb.<size>.events counts both fault and
+ * reservation charges that failed.
+ */
+static long cgroup_limit_hits(void)
+{
+	long n = 0;
+
+	for (int g = 0; g < 2; g++) {
+		char path[96], line[64];
+		long max;
+		FILE *f;
+
+		snprintf(path, sizeof(path), CG "%c/hugetlb.%s.events", 'A' + g, hs[cur].cg);
+		f = fopen(path, "r");
+		if (!f)
+			err(1, "%s", path);
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "max %ld", &max) == 1)
+				n += max;
+		fclose(f);
+	}
+	return n;
+}
+
 /* Run the workers on the pool of hs[cur] for @secs; return the failures. */
 static int phase(int secs)
 {
 	/* Long enough between kills for a 1G page to be zeroed, often. */
 	double kill_every = hs[cur].log2 > 21 ? 2 : 0.6, start, deadline;
 	int bad = 0, alive;
+	long hits = cgroup_limit_hits();
 
 	warm_up();
 	start = now();
@@ -1074,8 +1101,7 @@ static int phase(int secs)
 		sh->slot[i].role = i < NR_FILE_WORKERS ? ROLE_FILE :
 				   i < NR_FILE_WORKERS + NR_VM_WORKERS ? ROLE_VM :
 				   i < NR_SLOTS - 1 ? ROLE_HT : ROLE_MOVER;
-		if (sh->slot[i].role != ROLE_MOVER || use_cgroups)
-			spawn(i);
+		spawn(i);
 	}
 
 	for (double next_kill = start + 1; now() < start + secs; msleep(20)) {
@@ -1105,6 +1131,12 @@ static int phase(int secs)
 	       now() - start - secs);
 
 	bad += print_stats(secs);
+	hits = cgroup_limit_hits() - hits;
+	printf("gmem_stress: %s: %ld charges refused by the cgroups' limits\n", hs[cur].name, hits);
+	if (!hits) {
+		printf("gmem_stress: FAIL: %s: no charge hit a cgroup limit\n", hs[cur].name);
+		bad++;
+	}
 	if (d_state_tasks()) {
 		printf("gmem_stress: FAIL: tasks in D state\n");
 		bad++;
@@ -1144,20 +1176,19 @@ int main(int argc, char **argv)
 		printf("gmem_stress: SKIP: no 2M or 1G HugeTLB pages\n");
 		return 4;
 	}
-	use_cgroups = cgroups_setup();
-	if (!use_cgroups)
-		warn("no hugetlb cgroups " CG "A and B: no mover");
+	if (!cgroups_setup())
+		err(1, "hugetlb cgroups " CG "A and B");
 
 	printf("gmem_stress: %ds a size; %d file workers x %d threads, %d VM workers x %d vCPUs, "
-	       "%d hugetlbfs users%s\n", secs, NR_FILE_WORKERS, NR_FILE_THREADS, NR_VM_WORKERS,
-	       NR_VCPUS, NR_HT_USERS, use_cgroups ? ", a cgroup mover" : "");
+	       "%d hugetlbfs users, a cgroup mover\n", secs, NR_FILE_WORKERS, NR_FILE_THREADS,
+	       NR_VM_WORKERS, NR_VCPUS, NR_HT_USERS);
 	for (cur = 0; cur < NR_SIZES; cur++) {
 		if (!hs[cur].nr)
 			continue;
 		printf("gmem_stress: %s: %ld pages in the pool\n", hs[cur].name, hs[cur].nr);
 		bad += phase(secs);
 	}
-	for (int g = 0; use_cgroups && g < 2; g++) {
+	for (int g = 0; g < 2; g++) {
 		char path[64];
 		int tries = 0;
 
