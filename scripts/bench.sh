@@ -27,7 +27,7 @@ kernel=$(sed -n 's/^vm-run: \([^ ,]*\), .*cpus.*/\1/p' "$out/vm.log")
 		"median and range of ${1:-5} runs after a warm-up run; the" \
 		"stage-2 counts include the guest's code page; the MAP_HUGETLB" \
 		"rows are shared memslots of the same SW-protected VM type; the" \
-		"kernel has PROVE_LOCKING and DEBUG_VM."
+		"kernel has no debug options (configs/vm.config only)."
 	echo
 	sed -n 's/^md \{0,1\}//p' "$out/vm.log"
 } > "$res/bench.md"
