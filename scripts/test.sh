@@ -19,7 +19,7 @@ stage() {	# stage NAME PARSER CMD...: run CMD, add up its results
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 	printf '==> stage %s: %d passed, %d failed, %d skipped in %ds (exit %d, log %s)\n' \
 		"$name" "$p" "$f" "$s" $((SECONDS - t)) "$rc" "$log"
-	[ "$rc" -eq 0 ] || { grep -E '^not ok|FAIL|error' "$log" | tail -n 20 || true; }
+	[ "$rc" -eq 0 ] || { grep -E '^not ok|FAIL|error|TIMEOUT|splat|INFO: task|rcu: INFO|soft lockup|Kernel panic|# \[' "$log" | tail -n 30 || true; }
 }
 tap() { awk '/^ok / { if (/# SKIP/) s++; else p++ } /^not ok / { f++ }
 	END { print p + 0, f + 0, s + 0 }' "$1"; }

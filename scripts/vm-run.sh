@@ -98,7 +98,7 @@ awk -v logf="$LOG" -v qemu="$rc" '
 	/^1\.\.[0-9]+$/ { plan += substr($0, 4); tap = 1 }
 	/^ok [0-9]+ / { if (/ # SKIP/) skip++; else pass++ }
 	/^not ok [0-9]+ / { fail++; sub(/^not ok [0-9]+ /, ""); failed = failed " [" $0 "]" }
-	/^(BUG:|WARNING:|Oops|Kernel panic|UBSAN:|unreferenced object|kmemleak: .*suspected memory leak)/ {
+	/^(BUG:|WARNING:|Oops|Kernel panic|UBSAN:|INFO: task .* blocked|unreferenced object|kmemleak: .*suspected memory leak)/ {
 		splat++; if (!first) first = $0 }
 	/^vm-run: exit code [0-9]+$/ { exit_code = $4 }
 	/^vm-run: ERROR/ { setup++ }
