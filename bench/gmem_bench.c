@@ -22,9 +22,14 @@
  *   1 thread.  The time is from the first start to the last end; the
  *   ratio is time(N) / time(1) of each run.  Needs N (at most 3) free 1G
  *   pages.
+ * - mmap: the population of 1 GiB through a MAP_SHARED mapping, one write
+ *   to each 4K page, of a 2M and a 1G guest_memfd of a default VM (with
+ *   GUEST_MEMFD_FLAG_MMAP and GUEST_MEMFD_FLAG_INIT_SHARED: mapped by PFN,
+ *   a huge page per fault) and of a HugeTLB memfd of each size, with the
+ *   user faults it took (getrusage()).
  *
  *   gmem_bench [RUNS [SECTION...]]	RUNS default 5; SECTION: populate,
- *					fault or parallel (default: all)
+ *					fault, parallel or mmap (default: all)
  *
  * Each is run RUNS + 1 times; the first, a warm-up, only has its own column;
  * in each run, the rows that a target compares take turns (in fault and
@@ -46,6 +51,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <linux/falloc.h>
 #include <linux/kvm.h>
 
@@ -85,9 +91,15 @@ static const int fault_order[2][NR_FAULTED] = { { 1, 3, 2, 4, 0 }, { 3, 1, 4, 2,
 static const struct backing *const par_backings[] = { &backings[2], &backings[4] };
 #define NR_PAR		2
 
-enum { POPULATE = 1, FAULT = 2, PARALLEL = 4 };
-static const char *const sections[] = { "populate", "fault", "parallel" };
-#define NR_SECTIONS	3
+/* The mmap population's files: guest_memfd 2M, 1G; memfd HugeTLB 2M, 1G. */
+static const struct backing *const mapped[] = { &backings[1], &backings[2],
+						&backings[3], &backings[4] };
+#define NR_MAPPED	4
+static const int mmap_order[2][NR_MAPPED] = { { 0, 2, 1, 3 }, { 2, 0, 3, 1 } };
+
+enum { POPULATE = 1, FAULT = 2, PARALLEL = 4, MMAP = 8 };
+static const char *const sections[] = { "populate", "fault", "parallel", "mmap" };
+#define NR_SECTIONS	4
 
 struct result {
 	double v[MAX_RUNS + 1];	/* [0]: the warm-up */
@@ -106,7 +118,7 @@ static struct result kzero[NR_KSIZES], khugetlb[NR_KSIZES],
 		     khugetlb_zero[NR_KSIZES], kha[NR_KSIZES], kextra[NR_KSIZES],
 		     koverhead[NR_KSIZES];
 
-static int kvm, runs;
+static int kvm, runs, mmap_vm = -1;	/* mmap_vm: a default VM */
 static char code[0x10000] __attribute__((aligned(4096)));	/* GPA 0 */
 
 static double now(void)
@@ -139,6 +151,8 @@ static int create(int vm, const struct backing *b, unsigned long size)
 	struct kvm_create_guest_memfd gmem = { .size = size };
 	int fd;
 
+	if (vm == mmap_vm)
+		gmem.flags = GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED;
 	if (b->log2 > 12) {
 		gmem.flags |= GUEST_MEMFD_FLAG_HUGE_PAGES;
 		gmem.huge_page_size_log2 = b->log2;
@@ -291,6 +305,33 @@ static double fault_in(const struct backing *b, unsigned long maps[3])
 	guest_destroy(&g);
 	wait_pool(b->log2, free0, resv0);
 	return t;
+}
+
+/*
+ * The rate, in GiB/s, of one write to each 4K page of a new MAP_SHARED
+ * mapping of a 1 GiB file of @b, a guest_memfd of mmap_vm or a HugeTLB
+ * memfd, and in *@faults the user faults it took.
+ */
+static double mmap_populate(const struct backing *b, long *faults)
+{
+	long free0 = pool(b->log2, "free_hugepages"), resv0 = pool(b->log2, "resv_hugepages");
+	int fd = create(mmap_vm, b, SIZE);
+	char *mem = map(fd, b, SIZE);
+	struct rusage ru0, ru1;
+	unsigned long off;
+	double t;
+
+	getrusage(RUSAGE_SELF, &ru0);
+	t = now();
+	for (off = 0; off < SIZE; off += 4096)
+		*(volatile char *)(mem + off) = 1;
+	t = now() - t;
+	getrusage(RUSAGE_SELF, &ru1);
+	*faults = ru1.ru_minflt - ru0.ru_minflt;
+	munmap(mem, SIZE);
+	close(fd);
+	wait_pool(b->log2, free0, resv0);
+	return (double)SIZE / (1UL << 30) / t;
 }
 
 /* A thread of the parallel fault-in: a vCPU to run, or a byte to write. */
@@ -489,7 +530,7 @@ static int parse_sections(int argc, char **argv)
 		for (k = 0; k < NR_SECTIONS && strcmp(argv[i], sections[k]); k++)
 			;
 		if (k == NR_SECTIONS)
-			errx(1, "SECTION: populate, fault or parallel, not %s", argv[i]);
+			errx(1, "SECTION: populate, fault, parallel or mmap, not %s", argv[i]);
 		sel |= 1 << k;
 	}
 	return sel ? sel : (1 << NR_SECTIONS) - 1;
@@ -531,7 +572,9 @@ static void par_what(char *buf, size_t len, int j, int k, int n)
 int main(int argc, char **argv)
 {
 	static struct result fill[NR_BACKINGS], drop[NR_BACKINGS], touch[NR_FAULTED],
-			     par[NR_PAR][3];	/* 1 task, n tasks, ratio */
+			     par[NR_PAR][3],	/* 1 task, n tasks, ratio */
+			     mfill[NR_MAPPED];
+	static long mfaults[NR_MAPPED];
 	static unsigned long maps[NR_FAULTED][3], par_maps[2][3];
 	int i, j, k, vm, sel, n, at_once[NR_BACKINGS] = { 0 };
 	char what[128], par_skip[96] = "";
@@ -598,6 +641,27 @@ int main(int argc, char **argv)
 				 "median of the runs' ratios");
 	}
 
+	/* guest_memfd and memfd of a page size take turns, alternating. */
+	if (sel & MMAP) {
+		mmap_vm = ioctl(kvm, KVM_CREATE_VM, KVM_X86_DEFAULT_VM);
+		if (mmap_vm < 0)
+			err(1, "KVM_CREATE_VM");
+	}
+	for (i = 0; (sel & MMAP) && i <= runs; i++) {
+		printf("# run %d of %d: mmap population\n", i, runs);
+		for (k = 0; k < NR_MAPPED; k++) {
+			j = mmap_order[i % 2][k];
+			mfill[j].v[i] = mmap_populate(mapped[j], &mfaults[j]);
+			printf("#   %s: %.2f GiB/s, %ld faults\n", mapped[j]->name,
+			       mfill[j].v[i], mfaults[j]);
+		}
+	}
+	for (j = 0; (sel & MMAP) && j < NR_MAPPED; j++)
+		snprintf(mfill[j].note, sizeof(mfill[j].note), "user faults: %ld",
+			 mfaults[j]);
+	if (sel & MMAP)
+		close(mmap_vm);
+
 	printf("md | measurement | backing | median | min to max | warm-up | unit | notes |\n");
 	printf("md | --- | --- | ---: | ---: | ---: | --- | --- |\n");
 	for (i = 0; (sel & POPULATE) && i < NR_BACKINGS; i++)
@@ -619,6 +683,9 @@ int main(int argc, char **argv)
 				       par_backings[j]->name, &par[j][k]);
 		}
 	}
+	for (i = 0; (sel & MMAP) && i < NR_MAPPED; i++)
+		report("mmap population: a write to each 4K page", "mmap", "GiB/s",
+		       mapped[i]->name, &mfill[i]);
 	for (i = 0; (sel & POPULATE) && i < NR_KSIZES; i++) {
 		report("alloc+free: hugetlb_alloc_folio()", NULL, "us", ksizes[i].name,
 		       &khugetlb[i]);
@@ -657,6 +724,11 @@ int main(int argc, char **argv)
 		       maps[i + 2][1], maps[i + 2][2],
 		       maps[i][1] == maps[i + 2][1] && maps[i][2] == maps[i + 2][2] ?
 		       "yes" : "**no**");
+	}
+	for (i = 0; (sel & MMAP) && i < 2; i++) {	/* guest_memfd 2M, 1G */
+		snprintf(what, sizeof(what), "%s mmap population >= 0.95x %s",
+			 mapped[i]->name, mapped[i + 2]->name);
+		target(what, mfill[i].median / mfill[i + 2].median, "x", 0.95, 1e9);
 	}
 	if (sel & PARALLEL) {
 		snprintf(what, sizeof(what),

@@ -23,10 +23,7 @@ static int kvm_open(void)
 	return kvm;
 }
 
-/*
- * A VM whose guest_memfd memory can be private, as HugeTLB-backed
- * guest_memfd must be: KVM_X86_SW_PROTECTED_VM, the x86 type that has it.
- */
+/* A VM whose guest_memfd memory can be private: KVM_X86_SW_PROTECTED_VM. */
 static int vm_create_private(int kvm)
 {
 	int vm = ioctl(kvm, KVM_CREATE_VM, KVM_X86_SW_PROTECTED_VM);

@@ -27,13 +27,14 @@ kernel=$(sed -n 's/^vm-run: \([^ ,]*\), .*cpus.*/\1/p' "$out/vm.log")
 		"median and range of ${1:-5} runs after a warm-up run; the" \
 		"stage-2 counts include the guest's code page; the MAP_HUGETLB" \
 		"rows are shared memslots of the same SW-protected VM type; the" \
+		"mmap rows map guest_memfds of a default VM (MMAP, INIT_SHARED); the" \
 		"kernel has no debug options (configs/vm.config only)."
 	echo
 	sed -n 's/^md \{0,1\}//p' "$out/vm.log"
 } > "$res/bench.md"
 sed -n 's/^dat //p' "$out/vm.log" > "$out/bench.dat"
 gnuplot <<EOF
-set terminal pngcairo size 2000,460 font ",10" noenhanced
+set terminal pngcairo size 2400,460 font ",10" noenhanced
 set output "$res/bench.png"
 set style fill solid 0.6 border -1
 set boxwidth 0.7
@@ -41,7 +42,7 @@ set xtics rotate by -30 nomirror
 set grid ytics
 set yrange [0:*]
 set offsets 0.5, 0.5, graph 0.05, 0
-set multiplot layout 1,5
+set multiplot layout 1,6
 plot_group(g) = sprintf("< grep '^%s ' '$out/bench.dat'", g)
 set title "population: fallocate() of 1 GiB; zeroing (GiB/s)"
 plot plot_group("fill") using 0:3:4:5:(0.35):xtic(2) with boxerrorbars lc 2 notitle
@@ -54,6 +55,8 @@ unset logscale y; set yrange [0:*]
 set title "parallel fault-in of N 1G pages: time(N) / time(1)"
 plot plot_group("parallel") using 0:3:4:5:(0.35):xtic(2) with boxerrorbars lc 3 notitle, \
 	1 with lines dt 2 lc 0 title "fully parallel: 1x"
+set title "mmap population of 1 GiB: a write a 4K page (GiB/s)"
+plot plot_group("mmap") using 0:3:4:5:(0.35):xtic(2) with boxerrorbars lc 5 notitle
 set yrange [*:*]
 set title "library overhead over hugetlb + zeroing (%)"
 plot plot_group("overhead") using 0:3:4:5:(0.35):xtic(2) with boxerrorbars lc 6 notitle, \

@@ -44,9 +44,9 @@ stage vm-movable vm "$TOP/scripts/vm-run.sh" --cmdline movablecore=4G \
 # fault-injection cases: each allocation in turn, and at 10% and 50%), and
 # gmem_stress's guest_memfd operations at 5% and 25%.  Not at boot: a
 # rerun from debugfs keeps skipping a case that was skipped before.
-stage stress vm "$TOP/scripts/vm-run.sh" --timeout 1800 \
+stage stress vm "$TOP/scripts/vm-run.sh" --timeout 1200 \
 	--cmdline "kunit.enable=1 kunit.autorun=0 kunit.filter_glob=hugepage_alloc" \
-	'run-tests "gmem_stress 60" "fault-inject kunit 10" "fault-inject kunit 50" \
+	'TEST_TIMEOUT=300 run-tests "gmem_stress 60" "fault-inject kunit 10" "fault-inject kunit 50" \
 		"fault-inject stress 5 45" "fault-inject stress 25 45"'
 say "all stages in $((SECONDS - t0))s"
 echo "$pass passed, $fail failed${skip:+, $skip skipped}" | sed 's/, 0 skipped$//'

