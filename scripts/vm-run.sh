@@ -26,7 +26,7 @@
 
 K=${O:-$WORK/build/vm}	# the kernel build, as in build.sh
 ST=$WORK/build/selftests
-CMDLINE="console=ttyS0 panic=-1 kunit.enable=0"
+CMDLINE="console=ttyS0 panic=-1 kunit.enable=0 printk.devkmsg=on"
 POOLS="hugepagesz=2M hugepages=64 hugepagesz=1G hugepages=0:1,1:1"
 TIMEOUT=1800
 MEM=""
