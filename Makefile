@@ -25,7 +25,7 @@ export:		## work/linux commits -> patches/
 build:		## build work/linux for the VM (work/build/vm)
 	$(S)/deps.sh && $(S)/build.sh
 
-kunit:		## the KUnit suite on QEMU x86_64
+kunit:		## the KUnit suite with kunit.py on QEMU x86_64 (needs a built kernel)
 	$(S)/deps.sh && $(S)/kunit.sh
 
 vm:		## selftests in the VM (needs a built kernel)

@@ -5,8 +5,9 @@
 #   - each patch: checkpatch --strict clean (the sign-off is the sender's),
 #     an Assisted-by: trailer and no Signed-off-by:;
 #   - kernel-doc -Wall is silent on the files the series adds;
-#   - each prefix of the series builds with configs/vm.config (bisectable),
-#     and the C files the series touches build with W=1 without a warning.
+#   - each prefix of the series builds with configs/vm.config and
+#     configs/debug.config (bisectable), and the C files the series
+#     touches build with W=1 without a warning.
 # Leaves $WORK/linux at the top of the series, built in $WORK/build/vm.
 . "$(dirname "$0")/lib.sh"
 
@@ -45,10 +46,19 @@ if [ -n "$added" ]; then
 		eval "! ./scripts/kernel-doc -none -Wall $(echo $added) 2>&1 | grep ."
 fi
 
+# A patch that changes only documentation, selftests (selftests.sh builds
+# them at the top) or MAINTAINERS builds the same kernel as the one
+# before it: not built again.
 branch=$(git symbolic-ref --short HEAD)
 for c in $(git rev-list --reverse base..HEAD); do
 	git checkout -q "$c"
+	if git diff --quiet "$c^" "$c" -- . ':!Documentation' ':!tools/testing' ':!MAINTAINERS'; then
+		echo "# $(git log -1 --format=%s): no kernel source changed, not built again"
+		continue
+	fi
+	t=$SECONDS
 	check "builds: $(git log -1 --format=%s)" "$TOP/scripts/build.sh"
+	echo "# built in $((SECONDS - t))s"
 done
 git checkout -q "$branch"
 
