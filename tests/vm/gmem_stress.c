@@ -463,12 +463,28 @@ static bool memory_fault_exit(struct vm_ctx *c, struct kvm_run *run)
 	       run->memory_fault.gpa + run->memory_fault.size <= GMEM_GPA + c->size;
 }
 
+/*
+ * Touch the stack that a signal frame will use.  The kicks (SIGUSR1) land
+ * while the thread is marked make-it-fail in KVM_RUN, and if the frame
+ * needs a page not yet faulted in, that allocation fails under injection
+ * and the kernel kills the process with SIGSEGV, as it must when it cannot
+ * set up a frame (seen in CI at 25%: "worker exit: died").
+ */
+static void __attribute__((noinline)) prefault_stack(void)
+{
+	volatile char pad[64 << 10];
+
+	for (size_t i = 0; i < sizeof(pad); i += PAGE_SIZE)
+		pad[i] = 0;
+}
+
 /* Run the guest until its file is closed (EFAULT) or the test stops. */
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm_ctx *c = v->c;
 
+	prefault_stack();
 	rnd_seed();
 	new_list(c, v->list);
 	while (!stopping()) {
