@@ -20,8 +20,8 @@
 # The console goes to stdout and $WORK/logs/vm-run-*.log.  Verdict: if the
 # guest printed a KTAP plan (run-tests does), every planned result must be
 # there and none "not ok"; otherwise CMD must exit 0.  A kernel splat
-# (BUG:/WARNING:/Oops/panic), a failed setup (no /dev/kvm) or a guest that
-# does not power off fails too.
+# (BUG:/WARNING:/Oops/panic, a bad page table entry), a failed setup (no
+# /dev/kvm) or a guest that does not power off fails too.
 . "$(dirname "$0")/lib.sh"
 
 K=${O:-$WORK/build/vm}	# the kernel build, as in build.sh
@@ -98,7 +98,7 @@ awk -v logf="$LOG" -v qemu="$rc" '
 	/^1\.\.[0-9]+$/ { plan += substr($0, 4); tap = 1 }
 	/^ok [0-9]+ / { if (/ # SKIP/) skip++; else pass++ }
 	/^not ok [0-9]+ / { fail++; sub(/^not ok [0-9]+ /, ""); failed = failed " [" $0 "]" }
-	/^(BUG:|WARNING:|Oops|Kernel panic|UBSAN:|INFO: task .* blocked|unreferenced object|kmemleak: .*suspected memory leak)/ {
+	/^(BUG:|WARNING:|Oops|Kernel panic|UBSAN:|INFO: task .* blocked|unreferenced object|kmemleak: .*suspected memory leak)|: bad p(gd|4d|ud|md|te)[ (]/ {
 		splat++; if (!first) first = $0 }
 	/^vm-run: exit code [0-9]+$/ { exit_code = $4 }
 	/^vm-run: ERROR/ { setup++ }
