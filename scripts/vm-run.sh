@@ -26,7 +26,10 @@
 
 K=${O:-$WORK/build/vm}	# the kernel build, as in build.sh
 ST=$WORK/build/selftests
+# A panic (an NMI from vm-run on a hang, a hung task) prints every CPU's
+# backtrace and the locks held.
 CMDLINE="console=ttyS0 panic=-1 kunit.enable=0 printk.devkmsg=on"
+CMDLINE+=" unknown_nmi_panic panic_sys_info=all_bt,blocked_tasks,locks"
 POOLS="hugepagesz=2M hugepages=64 hugepagesz=1G hugepages=0:1,1:1"
 TIMEOUT=1800
 MEM=""
@@ -80,16 +83,50 @@ start=$SECONDS
 # boot-time 1G page once the kernel's early allocations are made.
 # --foreground: qemu may read the terminal (it is the guest's console).
 # sed: CRs and SeaBIOS's terminal resets out.
+# On a hang, before the kill: where each vCPU is (symbolized), then an NMI,
+# on which the guest panics with its backtraces (CMDLINE).
+hang_dump() {
+	sleep "$TIMEOUT"
+	touch "$R/hung"
+	echo "vm-run: no power-off after ${TIMEOUT}s: the vCPUs, then an NMI"
+	python3 - "$R/mon" "$K/System.map" <<'EOF'
+import bisect, re, socket, sys, time
+syms = sorted((int(a, 16), n) for a, t, n in (l.split()[:3] for l in open(sys.argv[2])))
+addrs = [a for a, _ in syms]
+mon = socket.socket(socket.AF_UNIX)
+mon.connect(sys.argv[1])
+mon.settimeout(3)
+def hmp(cmd):
+    mon.sendall(cmd.encode() + b"\n")
+    out = b""
+    try:
+        while True:
+            out += mon.recv(1 << 16)
+    except OSError:
+        return out.decode(errors="replace")
+hmp("")
+for sample in range(3):
+    for cpu, rip in enumerate(re.findall(r"RIP=([0-9a-f]{16})", hmp("info registers -a"))):
+        i = bisect.bisect(addrs, int(rip, 16)) - 1
+        sym = "%s+0x%x" % (syms[i][1], int(rip, 16) - addrs[i]) if i >= 0 else "?"
+        print("vm-run: sample %d cpu %d rip %s %s" % (sample, cpu, rip, sym), flush=True)
+    time.sleep(1)
+hmp("nmi")
+EOF
+}
+hang_dump > >(tee -a "$LOG") 2>&1 & dump=$!
 set +e
-timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 -nographic -no-reboot \
+timeout --foreground -k 10 $((TIMEOUT + 60)) qemu-system-x86_64 -nographic -no-reboot \
+	-monitor unix:"$R/mon",server=on,wait=off \
 	-accel tcg,thread=multi -cpu "$CPU" -smp 2,sockets=2 -m 9G \
 	-object memory-backend-ram,id=m0,size=6G$MEM -numa node,nodeid=0,cpus=0,memdev=m0 \
 	-object memory-backend-ram,id=m1,size=3G$MEM -numa node,nodeid=1,cpus=1,memdev=m1 \
 	-kernel "$K/arch/x86/boot/bzImage" -initrd "$R/initramfs.cpio.gz" \
 	-append "$CMDLINE $POOLS" 2>&1 | sed -u 's/\r$//; s/\x1b\(c\|\[[0-9;?]*[a-zA-Z]\)//g' | tee "$LOG"
 rc=${PIPESTATUS[0]}
+{ pkill -P $dump; kill $dump; } 2>/dev/null
 set -e
-[ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] ||
+[ ! -e "$R/hung" ] && [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] ||
 	echo "vm-run: TIMEOUT: the guest did not power off within ${TIMEOUT}s (hung?)" | tee -a "$LOG"
 echo "vm-run: qemu exit code $rc after $((SECONDS - start))s" | tee -a "$LOG"
 
